@@ -1,0 +1,7 @@
+/**
+ * ftpkit client.
+ *
+ * @module
+ */
+
+export {};

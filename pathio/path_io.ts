@@ -1,0 +1,119 @@
+/**
+ * The storage contract every part of ftpkit reaches files through (aioftp's
+ * `AbstractPathIO`). Implement {@linkcode PathIO} to serve files from a
+ * database or an object store.
+ *
+ * Paths given to a `PathIO` are absolute, normalized posix paths in the
+ * backend's own namespace (`"/"` is the backend's root). Every failure is a
+ * `PathIOError` whose `kind` tells what happened and whose `cause` is the
+ * backend's original error.
+ *
+ * @module
+ */
+
+/** What a path names. */
+export type FileType = "file" | "dir" | "symlink" | "other";
+
+/** File facts, as `stat` returns them. */
+export interface PathStat {
+  /** What the path is. Symbolic links are followed where the backend allows it. */
+  type: FileType;
+  /** Size in bytes (0 for directories where unknown). */
+  size: number;
+  /** Last modification, milliseconds since the epoch. */
+  mtime: number;
+  /** Last status change (or creation), milliseconds since the epoch. */
+  ctime: number;
+  /** Number of hard links. */
+  nlink: number;
+  /** Posix permission bits (e.g. `0o644`), without the file type bits. */
+  mode: number;
+}
+
+/** How {@linkcode PathIO.open} opens a file. */
+export type OpenMode =
+  /** Read from `offset` (default 0). */
+  | "read"
+  /** Create or truncate, then write (at `offset` when given: REST + STOR keeps the bytes before it). */
+  | "write"
+  /** Create if missing, write at the end. */
+  | "append"
+  /** Open an existing file for reading and writing at `offset` without truncating. */
+  | "readwrite";
+
+/** Options every {@linkcode PathIO} operation takes. */
+export interface PathIOOptions {
+  /** Cancels the operation (it fails with `PathIOError` of kind `"aborted"`). */
+  signal?: AbortSignal;
+}
+
+/** Options of {@linkcode PathIO.mkdir}. */
+export interface MkdirOptions extends PathIOOptions {
+  /** Create missing parents too. */
+  parents?: boolean;
+  /** Do not fail when the directory exists already. */
+  existOk?: boolean;
+}
+
+/** Options of {@linkcode PathIO.open}. */
+export interface OpenOptions extends PathIOOptions {
+  /** Start position for `"read"`, `"write"` and `"readwrite"`. */
+  offset?: number;
+  /**
+   * For `"write"`: write to a temporary file and rename it over the target
+   * only when the handle is closed successfully, so an interrupted upload
+   * never damages an existing file. Backends that cannot do this ignore it.
+   */
+  atomic?: boolean;
+}
+
+/**
+ * An open file. `close()` commits what was written (for an atomic write it
+ * renames the temporary file into place); `abort()` discards it.
+ */
+export interface FileHandle {
+  /** Read into `buffer`; the number of bytes read, or `null` at the end of the file. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Write all of `data` at the current position. */
+  write(data: Uint8Array): Promise<void>;
+  /** Move the position. */
+  seek(offset: number): Promise<void>;
+  /** Flush and close; commits an atomic write. */
+  close(): Promise<void>;
+  /** Close without committing: an atomic write leaves the target as it was. */
+  abort(): Promise<void>;
+}
+
+/**
+ * The storage layer.
+ *
+ * @example
+ * ```ts
+ * import { MemoryPathIO } from "@ftpkit/ftp/pathio";
+ * const io = new MemoryPathIO();
+ * await io.mkdir("/docs", { parents: true });
+ * console.log(await io.isDir("/docs")); // true
+ * ```
+ */
+export interface PathIO {
+  /** Whether anything exists at `path`. */
+  exists(path: string, options?: PathIOOptions): Promise<boolean>;
+  /** Whether `path` is a regular file. */
+  isFile(path: string, options?: PathIOOptions): Promise<boolean>;
+  /** Whether `path` is a directory. */
+  isDir(path: string, options?: PathIOOptions): Promise<boolean>;
+  /** Facts about `path`. Fails with kind `"not-found"` when missing. */
+  stat(path: string, options?: PathIOOptions): Promise<PathStat>;
+  /** Create a directory. */
+  mkdir(path: string, options?: MkdirOptions): Promise<void>;
+  /** Remove an empty directory (kind `"not-empty"` otherwise). */
+  rmdir(path: string, options?: PathIOOptions): Promise<void>;
+  /** Remove a file (kind `"is-a-directory"` for a directory). */
+  unlink(path: string, options?: PathIOOptions): Promise<void>;
+  /** The names in directory `path`. */
+  list(path: string, options?: PathIOOptions): AsyncIterable<string>;
+  /** Move `from` to `to`, replacing a file at `to`. */
+  rename(from: string, to: string, options?: PathIOOptions): Promise<void>;
+  /** Open a file. */
+  open(path: string, mode: OpenMode, options?: OpenOptions): Promise<FileHandle>;
+}

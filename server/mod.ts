@@ -1,0 +1,7 @@
+/**
+ * ftpkit server.
+ *
+ * @module
+ */
+
+export {};

@@ -1,0 +1,427 @@
+/**
+ * The `node:net` / `node:tls` socket adapter. It is the adapter for Node and
+ * works unchanged on Deno and Bun through their Node compatibility layers.
+ *
+ * Reads go through a small hand adapter (`pause()`/`resume()` driven by the
+ * stream's `desiredSize`) rather than `Readable.toWeb`, which costs about 40%
+ * of throughput on Node 20.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type {
+  ClientTlsOptions,
+  Connection,
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  NetAddress,
+  ServerTlsOptions,
+  SocketAdapter,
+  TlsInfo,
+  TlsSession,
+} from "../../connection.ts";
+import { ConnectionClosedError, FtpError, SocketError, toSocketError } from "../../errors.ts";
+
+const ADAPTER = "node";
+/** Bytes the readable side queues before the socket is paused. */
+const READ_HIGH_WATER = 1024 * 1024;
+
+const secureContexts = new WeakMap<ServerTlsOptions, tls.SecureContext>();
+
+/**
+ * The secure context for `options`, created once per options object so that
+ * every socket wrapped with the same options shares session tickets.
+ */
+export function secureContextFor(options: ServerTlsOptions): tls.SecureContext {
+  let context = secureContexts.get(options);
+  if (!context) {
+    context = tls.createSecureContext({
+      cert: options.cert,
+      key: options.key,
+      ca: options.ca,
+      minVersion: options.minVersion ?? "TLSv1.2",
+    });
+    secureContexts.set(options, context);
+  }
+  return context;
+}
+
+function address(host: string | undefined, port: number | undefined): NetAddress {
+  const hostname = host ?? "";
+  return {
+    hostname: hostname.startsWith("::ffff:") && net.isIPv4(hostname.slice(7))
+      ? hostname.slice(7)
+      : hostname,
+    port: port ?? 0,
+    family: net.isIPv6(hostname) && !hostname.startsWith("::ffff:") ? "IPv6" : "IPv4",
+  };
+}
+
+/**
+ * A {@linkcode Connection} over a `node:net` or `node:tls` socket.
+ *
+ * @example
+ * ```ts
+ * import * as net from "node:net";
+ * import { NodeConnection } from "@ftpkit/ftp/streams";
+ * const socket = net.connect({ host: "127.0.0.1", port: 21, allowHalfOpen: true });
+ * socket.once("connect", () => {
+ *   const conn = new NodeConnection(socket);
+ *   conn.close();
+ * });
+ * ```
+ */
+export class NodeConnection implements Connection {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly localAddress: NetAddress;
+  readonly remoteAddress: NetAddress;
+  readonly closed: Promise<void>;
+  #socket: net.Socket;
+  #session: unknown;
+  #detach: () => void;
+  #secure: boolean;
+
+  /**
+   * @param socket A connected socket (created with `allowHalfOpen: true` for half-close).
+   */
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+    this.#secure = socket instanceof tls.TLSSocket;
+    socket.setNoDelay(true);
+    this.localAddress = address(socket.localAddress, socket.localPort);
+    this.remoteAddress = address(socket.remoteAddress, socket.remotePort);
+    this.closed = new Promise<void>((resolve) => {
+      if (socket.destroyed) resolve();
+      else socket.once("close", () => resolve());
+    });
+    if (this.#secure) {
+      const tlsSocket = socket as tls.TLSSocket;
+      tlsSocket.on("session", (session: Buffer) => this.#session = session);
+    }
+
+    let readController!: ReadableStreamDefaultController<Uint8Array>;
+    let readDone = false;
+    const onData = (chunk: Buffer) => {
+      if (readDone) return;
+      readController.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if ((readController.desiredSize ?? 0) <= 0) socket.pause();
+    };
+    const onEnd = () => {
+      if (readDone) return;
+      readDone = true;
+      readController.close();
+    };
+    const onError = (err: Error) => {
+      if (readDone) return;
+      readDone = true;
+      readController.error(toSocketError(err, "read"));
+    };
+    const onClose = () => {
+      if (readDone) return;
+      readDone = true;
+      readController.error(new ConnectionClosedError("Connection closed before end of stream"));
+    };
+    this.readable = new ReadableStream<Uint8Array>({
+      start(controller) {
+        readController = controller;
+      },
+      pull() {
+        socket.resume();
+      },
+      cancel() {
+        readDone = true;
+        socket.removeListener("data", onData);
+        socket.resume(); // keep draining so the peer is not stalled by a cancelled reader
+      },
+    }, new ByteLengthQueuingStrategy({ highWaterMark: READ_HIGH_WATER }));
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("error", onError);
+    socket.on("close", onClose);
+    this.#detach = () => {
+      socket.removeListener("data", onData);
+      socket.removeListener("end", onEnd);
+      socket.removeListener("error", onError);
+      socket.removeListener("close", onClose);
+    };
+
+    this.writable = new WritableStream<Uint8Array>({
+      write(chunk) {
+        return new Promise<void>((resolve, reject) => {
+          if (socket.destroyed || !socket.writable) {
+            reject(new ConnectionClosedError("write after close"));
+            return;
+          }
+          const ok = socket.write(chunk, (err) => {
+            if (err) reject(toSocketError(err, "write"));
+          });
+          if (ok) {
+            resolve();
+            return;
+          }
+          const done = (err?: Error) => {
+            socket.removeListener("drain", onDrain);
+            socket.removeListener("close", onGone);
+            socket.removeListener("error", done);
+            if (err) reject(toSocketError(err, "write"));
+            else resolve();
+          };
+          const onDrain = () => done();
+          const onGone = () => done(new ConnectionClosedError("Connection closed while writing"));
+          socket.once("drain", onDrain);
+          socket.once("close", onGone);
+          socket.once("error", done);
+        });
+      },
+      close() {
+        return endSocket(socket);
+      },
+      abort() {
+        socket.destroy();
+      },
+    }, { highWaterMark: 1 });
+  }
+
+  get tls(): TlsInfo | null {
+    if (!this.#secure) return null;
+    const s = this.#socket as tls.TLSSocket;
+    return { protocol: s.getProtocol() ?? undefined, sessionReused: s.isSessionReused() };
+  }
+
+  closeWrite(): Promise<void> {
+    return this.writable.close();
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  tlsSession(): TlsSession | undefined {
+    if (!this.#secure) return undefined;
+    const data = this.#session ?? (this.#socket as tls.TLSSocket).getSession();
+    return data ? { adapter: ADAPTER, data } : undefined;
+  }
+
+  /** The underlying socket, for adapters built on this one. */
+  get socket(): net.Socket {
+    return this.#socket;
+  }
+
+  startTlsClient(options: ClientTlsOptions = {}): Promise<Connection> {
+    const socket = this.#prepareUpgrade();
+    return new Promise<Connection>((resolve, reject) => {
+      const secure = tls.connect({
+        socket,
+        servername: serverNameFor(options.serverName ?? this.remoteAddress.hostname),
+        ca: options.caCerts,
+        rejectUnauthorized: options.rejectUnauthorized ?? true,
+        session: sessionData(options.session),
+      });
+      settleHandshake(secure, "secureConnect", resolve, reject);
+    });
+  }
+
+  startTlsServer(options: ServerTlsOptions): Promise<Connection> {
+    const socket = this.#prepareUpgrade();
+    return new Promise<Connection>((resolve, reject) => {
+      // Wrap synchronously while paused: a ClientHello must not reach a plain listener.
+      const secure = new tls.TLSSocket(socket, {
+        isServer: true,
+        secureContext: secureContextFor(options),
+      });
+      settleHandshake(secure, "secure", resolve, reject);
+    });
+  }
+
+  #prepareUpgrade(): net.Socket {
+    if (this.#secure) throw new FtpError("Connection is already secure");
+    if (this.readable.locked || this.writable.locked) {
+      throw new FtpError("Release the connection's readable and writable before starting TLS");
+    }
+    this.#socket.pause();
+    this.#detach();
+    return this.#socket;
+  }
+}
+
+function serverNameFor(host: string): string | undefined {
+  return net.isIP(host) ? undefined : host;
+}
+
+function sessionData(session: TlsSession | undefined): Buffer | undefined {
+  if (!session || session.adapter !== ADAPTER) return undefined;
+  return session.data as Buffer;
+}
+
+function settleHandshake(
+  secure: tls.TLSSocket,
+  event: "secure" | "secureConnect",
+  resolve: (c: Connection) => void,
+  reject: (e: unknown) => void,
+): void {
+  const onError = (err: Error) => {
+    secure.destroy();
+    reject(toSocketError(err, "TLS handshake"));
+  };
+  const onClose = () => reject(new ConnectionClosedError("Connection closed during TLS handshake"));
+  secure.once("error", onError);
+  secure.once("close", onClose);
+  secure.once(event, () => {
+    secure.removeListener("error", onError);
+    secure.removeListener("close", onClose);
+    resolve(new NodeConnection(secure));
+  });
+}
+
+function endSocket(socket: net.Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (socket.destroyed || socket.writableEnded) {
+      resolve();
+      return;
+    }
+    socket.end(() => resolve());
+    socket.once("close", () => resolve());
+  });
+}
+
+class NodeListener implements Listener {
+  readonly address: NetAddress;
+  #server: net.Server;
+  #queue: Connection[] = [];
+  #waiters: { resolve: (c: Connection) => void; reject: (e: unknown) => void }[] = [];
+  #closed = false;
+
+  constructor(server: net.Server, tlsOptions: ServerTlsOptions | undefined) {
+    this.#server = server;
+    const info = server.address() as net.AddressInfo;
+    this.address = address(info.address, info.port);
+    server.on("connection", (socket: net.Socket) => {
+      socket.on("error", () => {}); // reported through the Connection's streams
+      if (!tlsOptions) {
+        this.#deliver(new NodeConnection(socket));
+        return;
+      }
+      const secure = new tls.TLSSocket(socket, {
+        isServer: true,
+        secureContext: secureContextFor(tlsOptions),
+      });
+      secure.once("error", () => secure.destroy());
+      secure.once("secure", () => this.#deliver(new NodeConnection(secure)));
+    });
+  }
+
+  #deliver(conn: Connection): void {
+    if (this.#closed) {
+      conn.close();
+      return;
+    }
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter.resolve(conn);
+    else this.#queue.push(conn);
+  }
+
+  accept(): Promise<Connection> {
+    const queued = this.#queue.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.#closed) return Promise.reject(new ConnectionClosedError("Listener closed"));
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#server.close();
+    for (const conn of this.#queue.splice(0)) conn.close();
+    for (const w of this.#waiters.splice(0)) w.reject(new ConnectionClosedError("Listener closed"));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
+    while (true) {
+      try {
+        yield await this.accept();
+      } catch (err) {
+        if (this.#closed) return;
+        throw err;
+      }
+    }
+  }
+}
+
+/**
+ * The `node:net`/`node:tls` adapter.
+ *
+ * @example
+ * ```ts
+ * import { nodeSocketAdapter } from "@ftpkit/ftp/streams";
+ * const listener = await nodeSocketAdapter.listen({ hostname: "127.0.0.1", port: 0 });
+ * console.log(listener.address.port);
+ * listener.close();
+ * ```
+ */
+export const nodeSocketAdapter: SocketAdapter = {
+  name: ADAPTER,
+
+  connect(options: ConnectOptions): Promise<Connection> {
+    return new Promise<Connection>((resolve, reject) => {
+      const { hostname, port, signal, timeoutMs } = options;
+      if (signal?.aborted) {
+        reject(new SocketError("connect aborted", "EABORTED", { cause: signal.reason }));
+        return;
+      }
+      const socket: net.Socket = options.tls
+        ? tls.connect({
+          host: hostname,
+          port,
+          allowHalfOpen: true,
+          servername: serverNameFor(options.tls.serverName ?? hostname),
+          ca: options.tls.caCerts,
+          rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
+          session: sessionData(options.tls.session),
+        } as tls.ConnectionOptions)
+        : net.connect({ host: hostname, port, allowHalfOpen: true });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (err?: SocketError) => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        socket.removeListener("error", onError);
+        if (err) {
+          socket.destroy();
+          reject(err);
+        } else {
+          resolve(new NodeConnection(socket));
+        }
+      };
+      const onError = (err: Error) => finish(toSocketError(err, `connect to ${hostname}:${port}`));
+      const onAbort = () =>
+        finish(new SocketError("connect aborted", "EABORTED", { cause: signal?.reason }));
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        timer = setTimeout(
+          () => finish(new SocketError(`connect to ${hostname}:${port} timed out`, "ETIMEDOUT")),
+          timeoutMs,
+        );
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      socket.once("error", onError);
+      socket.once(options.tls ? "secureConnect" : "connect", () => finish());
+    });
+  },
+
+  listen(options: ListenOptions): Promise<Listener> {
+    return new Promise<Listener>((resolve, reject) => {
+      const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: !!options.tls });
+      server.once("error", (err) => reject(toSocketError(err, `listen on port ${options.port}`)));
+      server.listen(
+        {
+          host: options.hostname ?? "127.0.0.1",
+          port: options.port,
+          backlog: options.backlog ?? 511,
+        },
+        () => resolve(new NodeListener(server, options.tls)),
+      );
+    });
+  },
+};

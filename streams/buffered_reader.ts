@@ -1,0 +1,227 @@
+/**
+ * A buffered reader over a byte stream: lines with a length limit, exact
+ * reads, and reads of "whatever is there", each honouring an `AbortSignal` and
+ * a timeout.
+ *
+ * @module
+ */
+
+import {
+  AbortedError,
+  ConnectionClosedError,
+  FtpTimeoutError,
+  LineTooLongError,
+} from "./errors.ts";
+
+/** Per-call options of {@linkcode BufferedReader} reads. */
+export interface ReadOptions {
+  /** Cancels the wait (the bytes are not lost: a later read gets them). */
+  signal?: AbortSignal;
+  /** Reject with `FtpTimeoutError` after this many milliseconds. */
+  timeoutMs?: number;
+}
+
+/** Options of {@linkcode BufferedReader}. */
+export interface BufferedReaderOptions {
+  /** Longest line accepted by `readLine`, in bytes, without its line ending (default 8192). */
+  maxLineLength?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Reads a `ReadableStream<Uint8Array>` through a buffer.
+ *
+ * @example
+ * ```ts
+ * import { BufferedReader } from "@ftpkit/ftp/streams";
+ * const stream = new Blob(["220 hello\r\n331 pass\r\n"]).stream();
+ * const reader = new BufferedReader(stream);
+ * console.log(new TextDecoder().decode(await reader.readLine())); // "220 hello"
+ * ```
+ */
+export class BufferedReader {
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #buffer: Uint8Array = EMPTY;
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  #done = false;
+  #maxLineLength: number;
+
+  /**
+   * @param stream The stream to read; it stays locked until {@linkcode BufferedReader.release}.
+   * @param options Limits.
+   */
+  constructor(stream: ReadableStream<Uint8Array>, options: BufferedReaderOptions = {}) {
+    this.#reader = stream.getReader();
+    this.#maxLineLength = options.maxLineLength ?? 8192;
+  }
+
+  /** Bytes read from the stream but not yet returned. */
+  get buffered(): number {
+    return this.#buffer.byteLength;
+  }
+
+  /** Whether the stream has ended and the buffer is empty. */
+  get ended(): boolean {
+    return this.#done && this.#buffer.byteLength === 0;
+  }
+
+  /**
+   * The next line without its `\n` or `\r\n`, or `null` at the end of the
+   * stream. A final line without line ending is returned as is.
+   * @throws {LineTooLongError} when no line ending comes within `maxLineLength` bytes.
+   */
+  async readLine(options: ReadOptions = {}): Promise<Uint8Array | null> {
+    let scanFrom = 0;
+    while (true) {
+      const index = this.#buffer.indexOf(LF, scanFrom);
+      if (index >= 0) {
+        let end = index;
+        if (end > 0 && this.#buffer[end - 1] === CR) end--;
+        if (end > this.#maxLineLength) throw new LineTooLongError(this.#maxLineLength);
+        const line = this.#buffer.slice(0, end);
+        this.#buffer = this.#buffer.subarray(index + 1);
+        return line;
+      }
+      // +1 leaves room for the CR of a CRLF split across chunks.
+      if (this.#buffer.byteLength > this.#maxLineLength + 1) {
+        throw new LineTooLongError(this.#maxLineLength);
+      }
+      scanFrom = this.#buffer.byteLength;
+      if (!(await this.#fill(options))) {
+        if (this.#buffer.byteLength === 0) return null;
+        const rest = this.#buffer;
+        this.#buffer = EMPTY;
+        return rest;
+      }
+    }
+  }
+
+  /**
+   * Exactly `n` bytes.
+   * @throws {ConnectionClosedError} when the stream ends first.
+   */
+  async readExactly(n: number, options: ReadOptions = {}): Promise<Uint8Array> {
+    while (this.#buffer.byteLength < n) {
+      if (!(await this.#fill(options))) {
+        throw new ConnectionClosedError(
+          `Stream ended after ${this.#buffer.byteLength} of ${n} bytes`,
+        );
+      }
+    }
+    const out = this.#buffer.slice(0, n);
+    this.#buffer = this.#buffer.subarray(n);
+    return out;
+  }
+
+  /**
+   * Between 1 and `max` bytes, as soon as any are available, or `null` at the
+   * end of the stream.
+   */
+  async readUpTo(max: number, options: ReadOptions = {}): Promise<Uint8Array | null> {
+    if (this.#buffer.byteLength === 0 && !(await this.#fill(options))) return null;
+    const n = Math.min(max, this.#buffer.byteLength);
+    const out = this.#buffer.subarray(0, n);
+    this.#buffer = this.#buffer.subarray(n);
+    return out;
+  }
+
+  /**
+   * Give the stream back: releases the lock and returns the bytes that were
+   * buffered but not read (for `AUTH TLS`, anything here was sent in plain text
+   * before the handshake and must be refused). A read still in flight keeps
+   * the lock until it settles, so call this only between reads.
+   */
+  release(): Uint8Array {
+    const rest = this.#buffer;
+    this.#buffer = EMPTY;
+    this.#reader.releaseLock();
+    return rest;
+  }
+
+  /** Cancel the underlying stream. */
+  async cancel(reason?: unknown): Promise<void> {
+    this.#buffer = EMPTY;
+    await this.#reader.cancel(reason).catch(() => {});
+  }
+
+  async #fill(options: ReadOptions): Promise<boolean> {
+    if (this.#done) return false;
+    this.#pending ??= this.#reader.read();
+    const result = await waitFor(this.#pending, options, "read");
+    this.#pending = null;
+    if (result.done) {
+      this.#done = true;
+      return false;
+    }
+    const chunk = result.value;
+    if (this.#buffer.byteLength === 0) {
+      this.#buffer = chunk;
+    } else {
+      const joined = new Uint8Array(this.#buffer.byteLength + chunk.byteLength);
+      joined.set(this.#buffer, 0);
+      joined.set(chunk, this.#buffer.byteLength);
+      this.#buffer = joined;
+    }
+    return true;
+  }
+}
+
+/**
+ * Wait for `promise`, giving up on `signal` or after `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { waitFor } from "@ftpkit/ftp/streams";
+ * const value = await waitFor(Promise.resolve(42), { timeoutMs: 1000 }, "answer");
+ * ```
+ *
+ * @param promise What to wait for. It is not cancelled on timeout.
+ * @param options Signal and timeout.
+ * @param what Named in the timeout error.
+ * @throws {FtpTimeoutError} on timeout; {AbortedError} on abort.
+ */
+export function waitFor<T>(promise: Promise<T>, options: ReadOptions, what: string): Promise<T> {
+  const { signal, timeoutMs } = options;
+  if (!signal && (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs))) {
+    return promise;
+  }
+  if (signal?.aborted) return Promise.reject(abortReason(signal, what));
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      cleanup();
+      reject(abortReason(signal!, what));
+    };
+    const cleanup = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => {
+        cleanup();
+        reject(new FtpTimeoutError(what, timeoutMs));
+      }, timeoutMs);
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (err) => {
+        cleanup();
+        reject(err);
+      },
+    );
+  });
+}
+
+/** The error to throw for an aborted `signal`: its reason if that is an Error. */
+export function abortReason(signal: AbortSignal, what: string): Error {
+  const reason = signal.reason;
+  if (reason instanceof AbortedError || reason instanceof FtpTimeoutError) return reason;
+  return new AbortedError(`${what} aborted`, { cause: reason });
+}
