@@ -12,3 +12,5 @@
 
 export * from "./streams/mod.ts";
 export * from "./pathio/mod.ts";
+export * from "./client/mod.ts";
+export * from "./server/mod.ts";
