@@ -36,6 +36,14 @@ if (result.status !== 0) {
   process.exit(result.status ?? 1);
 }
 
+// The command-line entry gets a shebang so `npx ftpkit` and the package's bin work.
+const cliJs = join(out, "cli.js");
+if (existsSync(cliJs)) {
+  const text = readFileSync(cliJs, "utf8");
+  if (!text.startsWith("#!")) writeFileSync(cliJs, "#!/usr/bin/env node\n" + text);
+  chmodSync(cliJs, 0o755);
+}
+
 // Non-TypeScript files the tests need (certificates, sample listings).
 copyAssets(join(root, "tests"), join(out, "tests"));
 
