@@ -1,0 +1,417 @@
+#!/usr/bin/python3
+"""Neutral FTP load driver for ftpkit's benchmarks (ftpbench's rows).
+
+Raw sockets and threads, no ftplib: one 1 MiB buffer is reused for every
+send and receive, so the driver costs little more than the syscalls. Every
+action prints one JSON object on stdout; the harness (bench/run.ts) runs one
+action per measurement and takes the median of the repeats.
+
+Actions:
+  stor        one client uploads --size bytes to --remote
+  retr        one client downloads --remote
+  idle-stor   like stor, with --clients other clients logged in and idle
+  idle-retr   like retr, with --clients other clients logged in and idle
+  logins      --clients clients connect and log in at once (login_seconds),
+              then all send QUIT at once (quit_seconds)
+  multi-retr  --clients logged-in clients each download --remote at once
+  multi-stor  --clients logged-in clients each upload --size bytes at once
+              to --remote followed by the client's number
+
+Times of the multi-client actions start when every client is connected and
+logged in (a barrier) and end when the last one got its final reply.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import sys
+import threading
+import time
+
+BLOCK = 1024 * 1024
+PAYLOAD = memoryview(os.urandom(BLOCK))
+PASV_RE = re.compile(rb"(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)")
+
+
+class FtpReplyError(Exception):
+    """The server answered with an unexpected code."""
+
+
+class Session:
+    """One control connection speaking just enough FTP for the load."""
+
+    def __init__(self, host, port, timeout):
+        self.host = host
+        self.timeout = timeout
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = self.sock.makefile("rb")
+        self.expect(b"2")
+
+    def reply(self):
+        line = self.reader.readline()
+        if not line:
+            raise FtpReplyError("connection closed by server")
+        code = line[:3]
+        if line[3:4] == b"-":
+            while True:
+                line = self.reader.readline()
+                if not line:
+                    raise FtpReplyError("connection closed in multi-line reply")
+                if line[:3] == code and line[3:4] == b" ":
+                    break
+        return code, line
+
+    def expect(self, first_digit, *, allow=b""):
+        code, line = self.reply()
+        if code[:1] != first_digit and code[:1] not in allow:
+            raise FtpReplyError(line.decode("latin-1").strip())
+        return code, line
+
+    def command(self, text, first_digit=b"2", allow=b""):
+        self.sock.sendall(text.encode("utf-8") + b"\r\n")
+        return self.expect(first_digit, allow=allow)
+
+    def login(self, user, password):
+        code, _ = self.command(f"USER {user}", b"3", allow=b"2")
+        if code[:1] == b"3":
+            self.command(f"PASS {password}")
+        self.command("TYPE I")
+
+    def open_data(self):
+        _, line = self.command("PASV")
+        match = PASV_RE.search(line)
+        if not match:
+            raise FtpReplyError("bad PASV reply: " + line.decode("latin-1").strip())
+        port = int(match.group(5)) * 256 + int(match.group(6))
+        # The control connection's peer, not the advertised host, as clients behind NAT do.
+        data = socket.create_connection((self.host, port), timeout=self.timeout)
+        return data
+
+    def retr(self, path, buffer):
+        data = self.open_data()
+        try:
+            self.command(f"RETR {path}", b"1")
+            total = 0
+            view = memoryview(buffer)
+            while True:
+                n = data.recv_into(view)
+                if n == 0:
+                    break
+                total += n
+        finally:
+            data.close()
+        self.expect(b"2")
+        return total
+
+    def stor(self, path, size):
+        data = self.open_data()
+        try:
+            self.command(f"STOR {path}", b"1")
+            left = size
+            while left > 0:
+                n = min(left, BLOCK)
+                data.sendall(PAYLOAD[:n])
+                left -= n
+            data.shutdown(socket.SHUT_WR)
+        finally:
+            data.close()
+        self.expect(b"2")
+        return size
+
+    def quit(self):
+        try:
+            self.command("QUIT")
+        finally:
+            self.close()
+
+    def close(self):
+        self.reader.close()
+        self.sock.close()
+
+
+def connect_many(args, count):
+    """Log `count` clients in, `args.parallel` at a time (the idle crowd)."""
+    sessions = [None] * count
+    errors = []
+    lock = threading.Lock()
+    next_index = [0]
+
+    def worker():
+        while True:
+            with lock:
+                i = next_index[0]
+                next_index[0] += 1
+            if i >= count:
+                return
+            try:
+                session = Session(args.host, args.port, args.timeout)
+                session.login(args.user, args.password)
+                sessions[i] = session
+            except Exception as exc:  # noqa: BLE001 - reported to the harness
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker) for _ in range(min(args.parallel, count))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        for s in sessions:
+            if s:
+                s.close()
+        raise FtpReplyError(f"{len(errors)} of {count} logins failed: {errors[0]}")
+    return sessions
+
+
+def single_transfer(args, kind):
+    session = Session(args.host, args.port, args.timeout)
+    session.login(args.user, args.password)
+    buffer = bytearray(BLOCK)
+    start = time.perf_counter()
+    if kind == "stor":
+        moved = session.stor(args.remote, args.size)
+    else:
+        moved = session.retr(args.remote, buffer)
+    seconds = time.perf_counter() - start
+    session.quit()
+    if kind == "retr" and args.size and moved != args.size:
+        raise FtpReplyError(f"received {moved} bytes, expected {args.size}")
+    return {"seconds": seconds, "bytes": moved}
+
+
+def action_single(args, kind):
+    return single_transfer(args, kind)
+
+
+def action_idle(args, kind):
+    idle = connect_many(args, args.clients)
+    try:
+        return single_transfer(args, kind) | {"idle_clients": len(idle)}
+    finally:
+        for s in idle:
+            s.close()
+
+
+# The many-client actions run on one asyncio loop: 200 threads fighting over
+# the GIL halved the driver's aggregate rate, one loop with a shared receive
+# buffer does not.
+
+RECV_SINK = bytearray(BLOCK)
+
+
+class AsyncSession:
+    """The asyncio twin of Session for the many-client actions."""
+
+    def __init__(self, host, reader, writer):
+        self.host = host
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, host, port):
+        reader, writer = await asyncio.open_connection(host, port, limit=65536)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        session = cls(host, reader, writer)
+        await session.expect(b"2")
+        return session
+
+    async def reply(self):
+        line = await self.reader.readline()
+        if not line:
+            raise FtpReplyError("connection closed by server")
+        code = line[:3]
+        if line[3:4] == b"-":
+            while True:
+                line = await self.reader.readline()
+                if not line:
+                    raise FtpReplyError("connection closed in multi-line reply")
+                if line[:3] == code and line[3:4] == b" ":
+                    break
+        return code, line
+
+    async def expect(self, first_digit, *, allow=b""):
+        code, line = await self.reply()
+        if code[:1] != first_digit and code[:1] not in allow:
+            raise FtpReplyError(line.decode("latin-1").strip())
+        return code, line
+
+    async def command(self, text, first_digit=b"2", allow=b""):
+        self.writer.write(text.encode("utf-8") + b"\r\n")
+        return await self.expect(first_digit, allow=allow)
+
+    async def login(self, user, password):
+        code, _ = await self.command(f"USER {user}", b"3", allow=b"2")
+        if code[:1] == b"3":
+            await self.command(f"PASS {password}")
+        await self.command("TYPE I")
+
+    async def pasv_port(self):
+        _, line = await self.command("PASV")
+        match = PASV_RE.search(line)
+        if not match:
+            raise FtpReplyError("bad PASV reply: " + line.decode("latin-1").strip())
+        return int(match.group(5)) * 256 + int(match.group(6))
+
+    async def retr(self, path):
+        loop = asyncio.get_running_loop()
+        port = await self.pasv_port()
+        done = loop.create_future()
+        await loop.create_connection(lambda: DiscardingProtocol(done), self.host, port)
+        await self.command(f"RETR {path}", b"1")
+        total = await done
+        await self.expect(b"2")
+        return total
+
+    async def stor(self, path, size):
+        loop = asyncio.get_running_loop()
+        port = await self.pasv_port()
+        data = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        data.setblocking(False)
+        try:
+            await loop.sock_connect(data, (self.host, port))
+            await self.command(f"STOR {path}", b"1")
+            left = size
+            while left > 0:
+                n = min(left, BLOCK)
+                await loop.sock_sendall(data, PAYLOAD[:n])
+                left -= n
+            data.shutdown(socket.SHUT_WR)
+        finally:
+            data.close()
+        await self.expect(b"2")
+        return size
+
+    async def quit(self):
+        try:
+            await self.command("QUIT")
+        finally:
+            self.close()
+
+    def close(self):
+        self.writer.close()
+
+
+class DiscardingProtocol(asyncio.BufferedProtocol):
+    """Receives a data connection into the shared sink buffer and counts bytes."""
+
+    def __init__(self, done):
+        self.done = done
+        self.total = 0
+
+    def get_buffer(self, sizehint):
+        return RECV_SINK
+
+    def buffer_updated(self, nbytes):
+        self.total += nbytes
+
+    def eof_received(self):
+        return False
+
+    def connection_lost(self, exc):
+        if self.done.done():
+            return
+        if exc:
+            self.done.set_exception(exc)
+        else:
+            self.done.set_result(self.total)
+
+
+async def gather_all(coroutines):
+    """Runs all, returns (results, errors as text)."""
+    outcomes = await asyncio.gather(*coroutines, return_exceptions=True)
+    errors = [repr(o) for o in outcomes if isinstance(o, BaseException)]
+    return outcomes, errors
+
+
+async def open_logged_in(args, count):
+    async def one():
+        s = await AsyncSession.open(args.host, args.port)
+        await s.login(args.user, args.password)
+        return s
+
+    sessions, errors = await gather_all([one() for _ in range(count)])
+    if errors:
+        for s in sessions:
+            if isinstance(s, AsyncSession):
+                s.close()
+        raise FtpReplyError(f"{len(errors)} of {count} logins failed: {errors[0]}")
+    return sessions
+
+
+async def action_logins(args):
+    start = time.perf_counter()
+    sessions = await open_logged_in(args, args.clients)
+    login_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    _, errors = await gather_all([s.quit() for s in sessions])
+    quit_seconds = time.perf_counter() - start
+    if errors:
+        raise FtpReplyError(f"{len(errors)} of {args.clients} QUITs failed: {errors[0]}")
+    return {"login_seconds": login_seconds, "quit_seconds": quit_seconds}
+
+
+async def action_multi(args, kind):
+    sessions = await open_logged_in(args, args.clients)
+
+    async def one(i, s):
+        try:
+            if kind == "stor":
+                return await s.stor(f"{args.remote}{i}", args.size)
+            moved = await s.retr(args.remote)
+            if args.size and moved != args.size:
+                raise FtpReplyError(f"received {moved} bytes, expected {args.size}")
+            return moved
+        finally:
+            s.close()
+
+    start = time.perf_counter()
+    moved, errors = await gather_all([one(i, s) for i, s in enumerate(sessions)])
+    seconds = time.perf_counter() - start
+    if errors:
+        raise FtpReplyError(f"{len(errors)} of {args.clients} transfers failed: {errors[0]}")
+    return {"seconds": seconds, "bytes": sum(moved)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("action", choices=[
+        "stor", "retr", "idle-stor", "idle-retr", "logins", "multi-retr", "multi-stor",
+    ])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--user", default="anonymous")
+    parser.add_argument("--password", default="bench@ftpkit")
+    parser.add_argument("--remote", default="")
+    parser.add_argument("--size", type=int, default=0, help="bytes to send, or to expect")
+    parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--parallel", type=int, default=20, help="threads logging in idle clients")
+    parser.add_argument("--timeout", type=float, default=120.0)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    try:
+        if args.action in ("stor", "retr"):
+            result = action_single(args, args.action)
+        elif args.action in ("idle-stor", "idle-retr"):
+            result = action_idle(args, args.action[5:])
+        elif args.action == "logins":
+            result = asyncio.run(asyncio.wait_for(action_logins(args), args.timeout))
+        else:
+            result = asyncio.run(
+                asyncio.wait_for(action_multi(args, args.action[6:]), args.timeout)
+            )
+    except Exception as exc:  # noqa: BLE001 - one JSON error line for the harness
+        print(json.dumps({"error": repr(exc)}))
+        sys.exit(1)
+    # CPU seconds of the driver itself: the harness checks it is not the bottleneck.
+    times = os.times()
+    result["driver_cpu_seconds"] = times.user + times.system
+    result["driver_wall_seconds"] = time.perf_counter() - started
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
