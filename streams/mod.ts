@@ -19,3 +19,5 @@ export * from "./buffered_reader.ts";
 export * from "./throttle.ts";
 export * from "./socket_adapter.ts";
 export { NodeConnection, nodeSocketAdapter } from "./adapters/node/mod.ts";
+export { DenoConnection, denoSocketAdapter } from "./adapters/deno/mod.ts";
+export { BunConnection, bunSocketAdapter } from "./adapters/bun/mod.ts";

@@ -6,6 +6,8 @@
 
 import type { SocketAdapter } from "./connection.ts";
 import { nodeSocketAdapter } from "./adapters/node/mod.ts";
+import { denoSocketAdapter } from "./adapters/deno/mod.ts";
+import { bunSocketAdapter } from "./adapters/bun/mod.ts";
 
 let override: SocketAdapter | undefined;
 
@@ -38,7 +40,21 @@ export function setSocketAdapter(adapter: SocketAdapter | undefined): void {
   override = adapter;
 }
 
-/** The best adapter for the current runtime, found by feature detection. */
+/**
+ * The best adapter for the current runtime, found by feature detection:
+ * {@linkcode denoSocketAdapter} when `globalThis.Deno` exists,
+ * {@linkcode bunSocketAdapter} when `globalThis.Bun` exists, else
+ * {@linkcode nodeSocketAdapter}.
+ *
+ * @example
+ * ```ts
+ * import { detectSocketAdapter } from "@ftpkit/ftp/streams";
+ * console.log(detectSocketAdapter().name);
+ * ```
+ */
 export function detectSocketAdapter(): SocketAdapter {
+  const host = globalThis as { Deno?: unknown; Bun?: unknown };
+  if (host.Deno) return denoSocketAdapter;
+  if (host.Bun) return bunSocketAdapter;
   return nodeSocketAdapter;
 }
