@@ -110,13 +110,13 @@ export abstract class AbstractPathIO implements PathIO {
   }
 
   /** Facts about `path` (kind `"not-found"` when missing). */
-  stat(path: string, options?: PathIOOptions): Promise<PathStat> {
+  async stat(path: string, options?: PathIOOptions): Promise<PathStat> {
     const p = checkPath(path, "stat");
     return guard("stat", p, this.timeoutMs, options?.signal, (signal) => this.doStat(p, signal));
   }
 
   /** Create a directory; `parents` creates missing ancestors, `existOk` accepts an existing directory. */
-  mkdir(path: string, options: MkdirOptions = {}): Promise<void> {
+  async mkdir(path: string, options: MkdirOptions = {}): Promise<void> {
     const p = checkPath(path, "mkdir");
     return guard("mkdir", p, this.timeoutMs, options.signal, async (signal) => {
       const targets = options.parents ? ancestorsAndSelf(p) : [p];
@@ -138,7 +138,7 @@ export abstract class AbstractPathIO implements PathIO {
   }
 
   /** Remove an empty directory (kind `"not-empty"` otherwise). The root cannot be removed. */
-  rmdir(path: string, options?: PathIOOptions): Promise<void> {
+  async rmdir(path: string, options?: PathIOOptions): Promise<void> {
     const p = checkPath(path, "rmdir");
     return guard("rmdir", p, this.timeoutMs, options?.signal, (signal) => {
       if (p === "/") {
@@ -149,7 +149,7 @@ export abstract class AbstractPathIO implements PathIO {
   }
 
   /** Remove a file (kind `"is-a-directory"` for a directory). */
-  unlink(path: string, options?: PathIOOptions): Promise<void> {
+  async unlink(path: string, options?: PathIOOptions): Promise<void> {
     const p = checkPath(path, "unlink");
     return guard("unlink", p, this.timeoutMs, options?.signal, (signal) => {
       if (p === "/") {
@@ -195,7 +195,7 @@ export abstract class AbstractPathIO implements PathIO {
    * directory) at `to`. Moving a directory into itself fails with
    * `"invalid"`; the root cannot be moved or replaced.
    */
-  rename(from: string, to: string, options?: PathIOOptions): Promise<void> {
+  async rename(from: string, to: string, options?: PathIOOptions): Promise<void> {
     const f = checkPath(from, "rename");
     const t = checkPath(to, "rename");
     return guard("rename", f, this.timeoutMs, options?.signal, async (signal) => {
