@@ -1,0 +1,37 @@
+/**
+ * Formatting of server replies.
+ *
+ * @module
+ */
+
+/**
+ * The lines of one reply: `code text` for one line, `code-first ... code last`
+ * for several (RFC 959 §4.2). Continuation lines start with a space so no
+ * line can be mistaken for the end.
+ *
+ * @example
+ * ```ts
+ * import { formatReply } from "@ftpkit/ftp/server";
+ * console.log(formatReply(211, ["Features:", "SIZE", "End"]));
+ * ```
+ */
+export function formatReply(code: number | string, text: string | readonly string[]): string {
+  const lines = (typeof text === "string" ? [text] : [...text]).flatMap((l) => l.split(/\r?\n/));
+  if (lines.length <= 1) return `${code} ${lines[0] ?? ""}\r\n`;
+  const last = lines.pop()!;
+  const [first, ...middle] = lines;
+  return `${code}-${first}\r\n` + middle.map((l) => ` ${l}\r\n`).join("") + `${code} ${last}\r\n`;
+}
+
+/**
+ * A path in double quotes with inner quotes doubled (RFC 959, reply 257).
+ *
+ * @example
+ * ```ts
+ * import { quotePath } from "@ftpkit/ftp/server";
+ * console.log(quotePath('/a "q" dir')); // "/a ""q"" dir"
+ * ```
+ */
+export function quotePath(path: string): string {
+  return `"${path.replaceAll('"', '""')}"`;
+}
