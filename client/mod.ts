@@ -1,7 +1,28 @@
 /**
- * ftpkit client.
+ * ftpkit's FTP client: `Client` (aioftp's API in camelCase), its transfer
+ * streams, and the protocol parsers it uses, exported as helpers.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@ftpkit/ftp/client";
+ * await using client = await Client.context("ftp://anonymous:anon@127.0.0.1:2121/");
+ * const names = await client.nlst("/");
+ * ```
  *
  * @module
  */
 
-export {};
+export * from "./client.ts";
+export * from "./control.ts";
+export * from "./data_connection.ts";
+export * from "./errors.ts";
+export * from "./escape.ts";
+export * from "./listing.ts";
+export * from "./parse_list.ts";
+export * from "./parse_mode.ts";
+export * from "./parse_pasv.ts";
+export * from "./parse_path.ts";
+export * from "./parse_reply.ts";
+export * from "./progress.ts";
+export * from "./transfer.ts";
+export * from "./url.ts";

@@ -1,0 +1,307 @@
+/**
+ * Web-Streams views of one data transfer: {@linkcode FtpDownloadStream} and
+ * {@linkcode FtpUploadStream}. Each keeps the control connection's turn until
+ * it is finished or aborted, so nothing else is sent while data flows.
+ *
+ * @module
+ */
+
+import { abortReason, waitFor } from "../streams/buffered_reader.ts";
+import type { Connection } from "../streams/connection.ts";
+import {
+  ConnectionClosedError,
+  FtpError,
+  ProtocolError,
+  StatusCodeError,
+} from "../streams/errors.ts";
+import type { Throttle } from "../streams/throttle.ts";
+import type { ControlConnection } from "./control.ts";
+import { asTlsReuseError, type DataConnectionSettings } from "./data_connection.ts";
+import type { FtpReply } from "./parse_reply.ts";
+import type { ProgressReporter } from "./progress.ts";
+
+/** What a transfer stream is built from (created by the `Client`). */
+export interface TransferSetup {
+  /** The data connection's settings (control connection, adapter, TLS). */
+  settings: DataConnectionSettings;
+  /** Ends the control connection's turn. */
+  release: () => void;
+  /** The open data connection. */
+  conn: Connection;
+  /** The server's reply to the transfer command. */
+  reply: FtpReply;
+  /** Counts bytes. */
+  progress: ProgressReporter;
+  /** Speed limit of this direction, if any. */
+  throttle?: Throttle;
+  /** Cancels the transfer (sends ABOR). */
+  signal?: AbortSignal;
+  /** Called once when the transfer is over, whichever way. */
+  onSettled?: () => void;
+}
+
+/** The shared life cycle: finish with the server's final reply, or ABOR. */
+class TransferCore {
+  readonly setup: TransferSetup;
+  readonly control: ControlConnection;
+  #settled: Promise<FtpReply | void> | null = null;
+  #onAbort = () => {
+    this.abort().catch(() => {});
+  };
+
+  constructor(setup: TransferSetup) {
+    this.setup = setup;
+    this.control = setup.settings.control;
+    setup.signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  get settled(): boolean {
+    return this.#settled !== null;
+  }
+
+  get timeoutMs(): number {
+    return this.control.socketTimeout;
+  }
+
+  /** Wait for a data-side promise with the socket timeout and the signal. */
+  wait<T>(promise: Promise<T>, what: string): Promise<T> {
+    return waitFor(promise, { signal: this.setup.signal, timeoutMs: this.timeoutMs }, what);
+  }
+
+  /** Read the final reply (after the data side is done) and end the turn. */
+  complete(): Promise<FtpReply> {
+    if (this.#settled) return this.#settled as Promise<FtpReply>;
+    const run = async (): Promise<FtpReply> => {
+      try {
+        if (this.setup.reply.code.isCompletion) return this.setup.reply;
+        return await this.control.command(null, ["2xx"], ["1xx"], { signal: this.setup.signal });
+      } catch (err) {
+        throw asTlsReuseError(this.setup.settings, err);
+      } finally {
+        this.setup.conn.close();
+        this.#end();
+      }
+    };
+    const p = run();
+    this.#settled = p;
+    return p;
+  }
+
+  /**
+   * Send ABOR and read the replies (RFC 959: `426` for the interrupted
+   * transfer, then `226`; or `226` then `225` when it had ended).
+   */
+  abort(): Promise<void> {
+    if (this.#settled) return this.#settled.then(() => {}, () => {});
+    const run = async () => {
+      this.setup.conn.close();
+      try {
+        // Servers differ in how many replies ABOR gets (426 + 226, 226 + 225,
+        // or one); the reply to a NOOP sent behind it marks the end for sure.
+        await this.control.send("ABOR");
+        await this.control.send("NOOP");
+        for (let replies = 0;; replies++) {
+          const reply = await this.control.readReply();
+          if (reply.code.value === "200") break;
+          if (replies >= 4) throw new ProtocolError("Unexpected replies after ABOR");
+        }
+      } catch (err) {
+        this.control.fail(err);
+      } finally {
+        this.#end();
+      }
+    };
+    const p = run();
+    this.#settled = p;
+    return p;
+  }
+
+  /** Give up on the session: a data-side failure leaves the server in an unknown state. */
+  failHard(err: unknown): void {
+    if (this.#settled) return;
+    this.setup.conn.close();
+    this.control.fail(err);
+    this.#settled = Promise.reject(err);
+    this.#settled.catch(() => {});
+    this.#end();
+  }
+
+  #end(): void {
+    this.setup.signal?.removeEventListener("abort", this.#onAbort);
+    this.setup.progress.finish();
+    this.setup.release();
+    this.setup.onSettled?.();
+  }
+}
+
+/**
+ * A download in progress: read {@linkcode FtpDownloadStream.readable}, then
+ * call {@linkcode FtpDownloadStream.finish} to check the server's final
+ * reply. `await using` aborts it if it was not finished.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@ftpkit/ftp";
+ * await using client = await Client.context("ftp://127.0.0.1:2121/");
+ * const download = await client.downloadStream("/readme.txt");
+ * const text = await new Response(download.readable).text();
+ * await download.finish();
+ * ```
+ */
+export class FtpDownloadStream implements AsyncDisposable {
+  /** The file's bytes; backpressure reaches the server through TCP. */
+  readonly readable: ReadableStream<Uint8Array>;
+  #core: TransferCore;
+  #ended = false;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+
+  /** @param setup Built by the `Client`. */
+  constructor(setup: TransferSetup) {
+    const core = this.#core = new TransferCore(setup);
+    const reader = this.#reader = setup.conn.readable.getReader();
+    this.readable = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          const { done, value } = await core.wait(reader.read(), "reading data");
+          if (done) {
+            this.#ended = true;
+            controller.close();
+            return;
+          }
+          if (setup.throttle) await setup.throttle.consume(value.byteLength, setup.signal);
+          setup.progress.add(value.byteLength);
+          controller.enqueue(value);
+        } catch (err) {
+          controller.error(err);
+          if (setup.signal?.aborted) await core.abort();
+          else core.failHard(err);
+        }
+      },
+      cancel: () => core.abort(),
+    }, { highWaterMark: 0 });
+  }
+
+  /** The server's reply to the transfer command (`150 ...`). */
+  get reply(): FtpReply {
+    return this.#core.setup.reply;
+  }
+
+  /**
+   * Read what is left of the data (discarding it), then the server's final
+   * reply, and end the transfer.
+   * @throws {StatusCodeError} when the server reports a failed transfer.
+   */
+  async finish(): Promise<FtpReply> {
+    if (!this.#ended && !this.#core.settled) {
+      try {
+        if (!this.readable.locked) await this.readable.pipeTo(new WritableStream());
+        else {
+          while (!(await this.#core.wait(this.#reader.read(), "reading data")).done);
+        }
+        this.#ended = true;
+      } catch (err) {
+        this.#core.failHard(err);
+        throw err;
+      }
+    }
+    return await this.#core.complete();
+  }
+
+  /** Stop the transfer with ABOR; the connection stays usable. */
+  abort(): Promise<void> {
+    return this.#core.abort();
+  }
+
+  /** Abort unless finished. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#core.settled) await this.abort();
+  }
+}
+
+/**
+ * An upload in progress: write to {@linkcode FtpUploadStream.writable}, then
+ * call {@linkcode FtpUploadStream.finish}, which closes the data connection and
+ * checks the server's final reply.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@ftpkit/ftp";
+ * await using client = await Client.context("ftp://127.0.0.1:2121/");
+ * const upload = await client.uploadStream("/hello.txt");
+ * await new Blob(["hello"]).stream().pipeTo(upload.writable);
+ * await upload.finish();
+ * ```
+ */
+export class FtpUploadStream implements AsyncDisposable {
+  /** Bytes for the server; `write()` waits while the server is slower. */
+  readonly writable: WritableStream<Uint8Array>;
+  #core: TransferCore;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #closed: Promise<void> | null = null;
+
+  /** @param setup Built by the `Client`. */
+  constructor(setup: TransferSetup) {
+    const core = this.#core = new TransferCore(setup);
+    const writer = this.#writer = setup.conn.writable.getWriter();
+    this.writable = new WritableStream<Uint8Array>({
+      write: async (chunk) => {
+        if (core.settled) throw new ConnectionClosedError("Upload already ended");
+        try {
+          if (setup.throttle) await setup.throttle.consume(chunk.byteLength, setup.signal);
+          await core.wait(writer.write(chunk), "writing data");
+          setup.progress.add(chunk.byteLength);
+        } catch (err) {
+          if (setup.signal?.aborted) {
+            await core.abort();
+            throw abortReason(setup.signal, "upload");
+          }
+          core.failHard(err);
+          throw err;
+        }
+      },
+      close: () => this.#closeData(),
+      abort: () => core.abort(),
+    }, { highWaterMark: 1 });
+  }
+
+  /** The server's reply to the transfer command (`150 ...`). */
+  get reply(): FtpReply {
+    return this.#core.setup.reply;
+  }
+
+  /**
+   * End the data (if the writable was not closed yet), then read the server's
+   * final reply and end the transfer.
+   * @throws {StatusCodeError} when the server reports a failed transfer.
+   */
+  async finish(): Promise<FtpReply> {
+    if (!this.#core.settled) {
+      try {
+        await this.#closeData();
+      } catch (err) {
+        this.#core.failHard(err);
+        throw err;
+      }
+    }
+    return await this.#core.complete();
+  }
+
+  /** Stop the transfer with ABOR; the connection stays usable. */
+  abort(): Promise<void> {
+    return this.#core.abort();
+  }
+
+  /** Abort unless finished. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#core.settled) await this.abort();
+  }
+
+  #closeData(): Promise<void> {
+    this.#closed ??= this.#core.wait(this.#writer.close(), "closing the data connection")
+      .catch((err) => {
+        if (err instanceof FtpError && !(err instanceof StatusCodeError)) throw err;
+        throw new ConnectionClosedError("Data connection failed while closing", { cause: err });
+      });
+    return this.#closed;
+  }
+}
