@@ -129,7 +129,12 @@ export abstract class AbstractPathIO implements PathIO {
           const error = toPathIOError(err, "mkdir", target);
           if (error.kind !== "exists" || (isLast && !options.existOk)) throw error;
           // Something is there: fine only if it is a directory.
-          const stat = await this.doStat(target, signal).catch(() => undefined);
+          const stat = await this.doStat(target, signal).catch((statError) => {
+            // A dangling link reads as missing; anything else (a refused link) is the answer.
+            const reason = toPathIOError(statError, "mkdir", target);
+            if (reason.kind === "not-found") return undefined;
+            throw reason;
+          });
           if (stat?.type !== "dir") throw error;
         }
         signal?.throwIfAborted();
