@@ -116,6 +116,37 @@ class TransferCore {
     return p;
   }
 
+  /**
+   * A data-side failure: on a protected data connection the server's reply
+   * may explain it (a refused TLS session resumption), so it is read briefly
+   * and reported instead. Then the session is given up: the server's state is
+   * unknown. Returns the error to throw.
+   */
+  async failData(err: unknown): Promise<unknown> {
+    if (this.#settled) return err;
+    let reported = err;
+    if (this.setup.settings.tls && this.control.failure === null) {
+      this.setup.conn.close();
+      try {
+        const reply = await waitFor(
+          this.control.readReply(),
+          { timeoutMs: Math.min(this.timeoutMs || 2000, 2000) },
+          "reply after a data connection failure",
+        );
+        if (!reply.code.isCompletion) {
+          reported = asTlsReuseError(
+            this.setup.settings,
+            new StatusCodeError(["2xx"], reply.code.value, reply.lines, { cause: err }),
+          );
+        }
+      } catch {
+        // Keep the data-side error.
+      }
+    }
+    this.failHard(reported);
+    return reported;
+  }
+
   /** Give up on the session: a data-side failure leaves the server in an unknown state. */
   failHard(err: unknown): void {
     if (this.#settled) return;
@@ -172,9 +203,10 @@ export class FtpDownloadStream implements AsyncDisposable {
           setup.progress.add(value.byteLength);
           controller.enqueue(value);
         } catch (err) {
-          controller.error(err);
-          if (setup.signal?.aborted) await core.abort();
-          else core.failHard(err);
+          if (setup.signal?.aborted) {
+            controller.error(err);
+            await core.abort();
+          } else controller.error(await core.failData(err));
         }
       },
       cancel: () => core.abort(),
@@ -200,8 +232,7 @@ export class FtpDownloadStream implements AsyncDisposable {
         }
         this.#ended = true;
       } catch (err) {
-        this.#core.failHard(err);
-        throw err;
+        throw await this.#core.failData(err);
       }
     }
     return await this.#core.complete();
@@ -255,8 +286,7 @@ export class FtpUploadStream implements AsyncDisposable {
             await core.abort();
             throw abortReason(setup.signal, "upload");
           }
-          core.failHard(err);
-          throw err;
+          throw await core.failData(err);
         }
       },
       close: () => this.#closeData(),
@@ -279,8 +309,7 @@ export class FtpUploadStream implements AsyncDisposable {
       try {
         await this.#closeData();
       } catch (err) {
-        this.#core.failHard(err);
-        throw err;
+        throw await this.#core.failData(err);
       }
     }
     return await this.#core.complete();
