@@ -171,25 +171,34 @@ export abstract class AbstractPathIO implements PathIO {
   async *list(path: string, options?: PathIOOptions): AsyncIterable<string> {
     const p = checkPath(path, "list");
     const signal = options?.signal;
-    const iterator = await guard(
-      "list",
-      p,
-      this.timeoutMs,
-      signal,
-      (s) => Promise.resolve(this.doList(p, s)[Symbol.asyncIterator]()),
-    );
+    // One signal for the whole listing: fires when the caller aborts or a step times out.
+    const listing = new AbortController();
+    const onCallerAbort = () => listing.abort(abortError(signal!, "list"));
+    signal?.addEventListener("abort", onCallerAbort, { once: true });
     let settled = true;
+    let iterator: AsyncIterator<string> | undefined;
     try {
+      iterator = await guard(
+        "list",
+        p,
+        this.timeoutMs,
+        signal,
+        () => Promise.resolve(this.doList(p, listing.signal)[Symbol.asyncIterator]()),
+      );
       for (;;) {
         settled = false;
-        const step = await guard("list", p, this.timeoutMs, signal, () => iterator.next());
+        const step = await guard("list", p, this.timeoutMs, signal, () => iterator!.next());
         settled = true;
         if (step.done) return;
         yield step.value;
       }
+    } catch (err) {
+      listing.abort(err);
+      throw err;
     } finally {
+      signal?.removeEventListener("abort", onCallerAbort);
       // After a timeout the pending `next()` may never settle; do not wait behind it.
-      const closing = iterator.return?.();
+      const closing = iterator?.return?.();
       if (settled) await closing?.catch(() => {});
       else closing?.catch(() => {});
     }
