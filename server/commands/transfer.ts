@@ -69,11 +69,15 @@ async function receive(
     preliminary,
     abandon: () => handle.abort(),
     run: (data, signal, progress) =>
-      pumpStream(throttled(session, data.readable, "read", signal), fileWritable(handle, { signal }), {
-        signal,
-        stallTimeoutMs: session.settings.socketTimeout,
-        onChunk: (c) => progress(c.byteLength),
-      }),
+      pumpStream(
+        throttled(session, data.readable, "read", signal),
+        fileWritable(handle, { signal }),
+        {
+          signal,
+          stallTimeoutMs: session.settings.socketTimeout,
+          onChunk: (c) => progress(c.byteLength),
+        },
+      ),
     onSuccess: (size) =>
       session.host.events.emit("upload", { sessionId: session.id, user, path: virtual, size }),
   });
