@@ -1,0 +1,63 @@
+/**
+ * ftpkit's client doing one benchmark job, on whichever runtime runs this
+ * file: `deno run -A` / `bun` import `mod.ts`, Node imports the tsc build.
+ *
+ * Usage: `<runtime> bench/clients/ftpkit_client.mjs --module <ftpkit mod.ts|mod.js> --port N <action> ...`
+ * (actions and output: see `_common.mjs`).
+ *
+ * @module
+ */
+
+import { pathToFileURL } from "node:url";
+import { basename, join } from "node:path";
+import { parseClientArgs, reportClientJob } from "./_common.mjs";
+
+const args = parseClientArgs(process.argv.slice(2));
+const { Client } = await import(pathToFileURL(args.module).href);
+
+await reportClientJob(async () => {
+  const client = await Client.context(args.host, {
+    port: Number(args.port),
+    user: args.user,
+    password: args.password,
+  });
+  const done = () => client.quit();
+  switch (args.action) {
+    case "download": {
+      const stream = await client.downloadStream(args.remote);
+      let bytes = 0;
+      for await (const chunk of stream.readable) bytes += chunk.byteLength;
+      await stream.finish();
+      return { bytes, done };
+    }
+    case "upload": {
+      await client.upload(args.local, args.remote, { writeInto: true });
+      return { bytes: Number(args.size), done };
+    }
+    case "list": {
+      let entries = 0;
+      for await (const _entry of client.list(args.remote)) entries++;
+      return { entries, done };
+    }
+    case "small": {
+      const files = args.files.split(",");
+      let bytes = 0;
+      for (const local of files) {
+        await client.upload(local, `${args.remote}/${basename(local)}`, { writeInto: true });
+      }
+      for (const local of files) {
+        await client.download(
+          `${args.remote}/${basename(local)}`,
+          join(args["local-dir"], basename(local)),
+          {
+            writeInto: true,
+          },
+        );
+        bytes += 2 * Number(args.size);
+      }
+      return { bytes, entries: files.length, done };
+    }
+    default:
+      throw new Error(`unknown action ${args.action}`);
+  }
+});

@@ -1,0 +1,183 @@
+/**
+ * Child processes of the benchmark: servers it starts and stops, commands it
+ * runs to completion, free loopback ports, and waiting for an FTP greeting.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { connect, createServer } from "node:net";
+
+/** A server (or any long-running child) started by the benchmark. */
+export interface BenchProcess {
+  /** Process id of the child (leader of its own process group). */
+  pid: number;
+  /** Last lines the child wrote (stdout and stderr), for error messages. */
+  output(): string;
+  /** Whether the child has exited. */
+  exited(): boolean;
+  /** SIGTERM to its process group, SIGKILL after `graceMs`; resolves once it exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** How to start a child. */
+export interface BenchCommand {
+  /** Executable. */
+  cmd: string;
+  /** Arguments. */
+  args: string[];
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Working directory. */
+  cwd?: string;
+}
+
+/** Starts a child in its own process group, so stopping it also stops what it forked. */
+export function startBenchProcess(command: BenchCommand): BenchProcess {
+  const child: ChildProcess = spawn(command.cmd, command.args, {
+    cwd: command.cwd,
+    env: { ...process.env, ...command.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let tail = "";
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  let hasExited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.on("exit", () => {
+      hasExited = true;
+      resolve();
+    });
+    child.on("error", (error) => {
+      tail += `\nspawn failed: ${error.message}`;
+      hasExited = true;
+      resolve();
+    });
+  });
+  return {
+    pid: child.pid ?? -1,
+    output: () => tail,
+    exited: () => hasExited,
+    async stop(graceMs = 3000) {
+      if (hasExited || child.pid === undefined) return;
+      signalGroup(child.pid, "SIGTERM");
+      const timer = setTimeout(() => signalGroup(child.pid!, "SIGKILL"), graceMs);
+      await exit;
+      clearTimeout(timer);
+      // Forked session processes (vsftpd) may outlive the leader briefly.
+      signalGroup(child.pid, "SIGKILL");
+    },
+  };
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Outcome of a command run to completion. */
+export interface BenchRunResult {
+  /** Exit code (or 1 when killed by the time limit). */
+  code: number;
+  /** Whole stdout. */
+  stdout: string;
+  /** Last 4000 characters of stderr. */
+  stderr: string;
+  /** Whether the time limit killed it. */
+  timedOut: boolean;
+}
+
+/**
+ * Runs a command to completion, killing its process group after `timeoutMs`.
+ * `onStart` receives the pid (to sample its memory).
+ */
+export function runBenchCommand(
+  command: BenchCommand,
+  timeoutMs: number,
+  onStart?: (pid: number) => void,
+): Promise<BenchRunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command.cmd, command.args, {
+      cwd: command.cwd,
+      env: { ...process.env, ...command.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout.on("data", (c: Buffer) => stdout += c.toString());
+    child.stderr.on("data", (c: Buffer) => stderr = (stderr + c.toString()).slice(-4000));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid) signalGroup(child.pid, "SIGKILL");
+    }, timeoutMs);
+    if (child.pid && onStart) onStart(child.pid);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolve({ code: 127, stdout, stderr: stderr + error.message, timedOut });
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: timedOut ? 1 : code ?? 1, stdout, stderr, timedOut });
+    });
+  });
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read, close). */
+export function freeBenchPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Waits until an FTP server on 127.0.0.1:`port` sends a `220` greeting.
+ * Rejects after `timeoutMs` or when `alive()` turns false.
+ */
+export async function waitForFtpGreeting(
+  port: number,
+  timeoutMs: number,
+  alive: () => boolean,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error("server exited before it greeted");
+    if (await greets(port)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no FTP greeting on port ${port} within ${timeoutMs} ms`);
+}
+
+function greets(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let text = "";
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.on("error", () => done(false));
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+      if (/^220 /m.test(text)) {
+        socket.write("QUIT\r\n");
+        done(true);
+      }
+    });
+  });
+}
