@@ -123,15 +123,6 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Give up after this many milliseconds. */
   timeoutMs?: number;
-  /**
-   * Announces a TLS upgrade that not every runtime can do on its native
-   * sockets: `"server"` for a later `startTlsServer` (an FTPS server's
-   * active-mode data connection), `"unverified-client"` for a later
-   * `startTlsClient` with `rejectUnauthorized: false`. Adapters that lack it
-   * natively (Deno) then open the connection through `node:net`. Other
-   * upgrades need no announcement.
-   */
-  tlsUpgrade?: "server" | "unverified-client";
 }
 
 /** Options of {@linkcode SocketAdapter.listen}. */

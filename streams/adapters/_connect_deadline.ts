@@ -51,7 +51,9 @@ export function raceConnect<T>(
       else resolve(value as T);
     };
     const onAbort = () =>
-      settle(new SocketError(`connect to ${target} aborted`, "EABORTED", { cause: signal?.reason }));
+      settle(
+        new SocketError(`connect to ${target} aborted`, "EABORTED", { cause: signal?.reason }),
+      );
     signal?.addEventListener("abort", onAbort, { once: true });
     if (timeoutMs !== undefined && timeoutMs > 0) {
       timer = setTimeout(

@@ -6,9 +6,9 @@
  * Listeners go through `node:net` because separate Bun TLS listeners cannot
  * resume each other's sessions, while an FTPS server's data connections must
  * resume the control connection's; with `node:tls` every socket wrapped with
- * the same `ServerTlsOptions` shares one secure context. Outgoing connections
- * announced with `tlsUpgrade: "server"` (an FTPS server's active-mode data
- * connection) go through `node:net` for the same reason.
+ * the same `ServerTlsOptions` shares one secure context. A native outgoing
+ * connection upgraded as the TLS server (an FTPS server's active-mode data
+ * connection) uses Bun's `upgradeTLS`, which shares no sessions.
  *
  * @module
  */
@@ -38,7 +38,6 @@ export const bunSocketAdapter: SocketAdapter = {
   name: BUN_ADAPTER_NAME,
 
   connect(options: ConnectOptions): Promise<Connection> {
-    if (options.tlsUpgrade === "server") return nodeSocketAdapter.connect(options);
     const { hostname, port, tls } = options;
     const target = `${hostname}:${port}`;
     const session = tls?.session?.adapter === BUN_ADAPTER_NAME ? tls.session.data : undefined;

@@ -25,8 +25,16 @@ export interface DenoConn {
   handshake?(): Promise<{ alpnProtocol: string | null }>;
 }
 
+/** `Deno.Listener`. */
+export interface DenoListenerApi {
+  readonly addr: DenoNetAddr;
+  accept(): Promise<DenoConn>;
+  close(): void;
+}
+
 /** The `Deno` global, as far as this adapter needs it. */
 export interface DenoApi {
+  listen(options: { hostname: string; port: number; transport?: "tcp" }): DenoListenerApi;
   connect(options: { hostname: string; port: number; transport?: "tcp" }): Promise<DenoConn>;
   startTls(
     conn: DenoConn,

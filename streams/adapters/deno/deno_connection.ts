@@ -13,7 +13,9 @@ import type {
   TlsSession,
 } from "../../connection.ts";
 import { ConnectionClosedError, FtpError, type SocketError, toSocketError } from "../../errors.ts";
-import { type DenoConn, denoApi, type DenoNetAddr } from "./deno_api.ts";
+import { startTlsClientOver, startTlsServerOver } from "../node/mod.ts";
+import { denoApi, type DenoConn, type DenoNetAddr } from "./deno_api.ts";
+import { DenoConnDuplex } from "./deno_conn_duplex.ts";
 
 /** Smallest and largest buffer a default (non-BYOB) read allocates. */
 const MIN_READ = 16 * 1024;
@@ -37,10 +39,11 @@ function toAddress(addr: DenoNetAddr): NetAddress {
  * and bulk transfers make few reads). Nothing is read ahead of the consumer,
  * so the kernel's socket buffer is the only read buffer.
  *
- * Limits of the Deno runtime: no server-side TLS upgrade, no certificate
- * bypass and no session resumption on native connections
- * ({@linkcode DenoConnection.startTlsServer} throws; see `tlsUpgrade` in
- * `ConnectOptions`, which makes the adapter use `node:tls` instead).
+ * TLS: client upgrades use native `Deno.startTls`; the server side (and a
+ * client that skips certificate checks) runs `node:tls` over the native
+ * connection, since Deno has no native API for them. Deno cannot resume a TLS
+ * session as a client, so {@linkcode DenoConnection.tlsSession} is always
+ * `undefined`.
  *
  * @example
  * ```ts
@@ -90,10 +93,15 @@ export class DenoConnection implements Connection {
           n = await conn.read(target);
         } catch (err) {
           this.#reading = false;
-          this.#readDone = true;
-          controller.error(this.#readError(err));
-          this.#settle();
-          return;
+          // A TLS peer that closes without close_notify ends the stream, as
+          // with node:tls; FTP checks completeness with its replies.
+          if ((err as { name?: string }).name === "UnexpectedEof") n = null;
+          else {
+            this.#readDone = true;
+            controller.error(this.#readError(err));
+            this.#settle();
+            return;
+          }
         }
         this.#reading = false;
         if (n === null) {
@@ -172,23 +180,29 @@ export class DenoConnection implements Connection {
     return undefined;
   }
 
+  /**
+   * Native `Deno.startTls`, except with `rejectUnauthorized: false`, which
+   * Deno cannot do natively: then `node:tls` runs over this connection.
+   */
   async startTlsClient(options: ClientTlsOptions = {}): Promise<Connection> {
-    if (options.rejectUnauthorized === false) {
-      throw new FtpError(
-        "Deno cannot skip certificate checks on a native connection: connect with " +
-          '`tlsUpgrade: "unverified-client"` so that the adapter uses node:tls',
-      );
-    }
     const conn = this.#prepareUpgrade();
     try {
+      if (options.rejectUnauthorized === false) {
+        const duplex = new DenoConnDuplex(conn);
+        return this.#follow(
+          await startTlsClientOver(duplex, options, this.remoteAddress.hostname, {
+            flow: duplex.flow,
+            localAddress: this.localAddress,
+            remoteAddress: this.remoteAddress,
+          }),
+        );
+      }
       const secure = await denoApi().startTls(conn, {
         hostname: options.serverName ?? this.remoteAddress.hostname,
         caCerts: options.caCerts,
       });
       await secure.handshake?.();
-      const upgraded = new DenoConnection(secure, true);
-      upgraded.closed.then(this.#resolveClosed);
-      return upgraded;
+      return this.#follow(new DenoConnection(secure, true));
     } catch (err) {
       try {
         conn.close();
@@ -198,13 +212,31 @@ export class DenoConnection implements Connection {
     }
   }
 
-  startTlsServer(_options: ServerTlsOptions): Promise<Connection> {
-    return Promise.reject(
-      new FtpError(
-        "Deno has no server-side TLS upgrade for native connections: connect with " +
-          '`tlsUpgrade: "server"` (or accept through the adapter\'s listener), which use node:tls',
-      ),
-    );
+  /**
+   * Deno has no native server-side TLS: `node:tls` runs over this connection,
+   * with the secure context shared by every use of the same `options` object.
+   */
+  async startTlsServer(options: ServerTlsOptions): Promise<Connection> {
+    const duplex = new DenoConnDuplex(this.#prepareUpgrade());
+    try {
+      return this.#follow(
+        await startTlsServerOver(duplex, options, {
+          flow: duplex.flow,
+          localAddress: this.localAddress,
+          remoteAddress: this.remoteAddress,
+        }),
+      );
+    } catch (err) {
+      duplex.destroy();
+      this.#resolveClosed();
+      throw err;
+    }
+  }
+
+  /** This object's `closed` follows the connection that replaced it. */
+  #follow(upgraded: Connection): Connection {
+    upgraded.closed.then(this.#resolveClosed);
+    return upgraded;
   }
 
   #prepareUpgrade(): DenoConn {

@@ -1,25 +1,33 @@
 /**
- * The Deno socket adapter: native `Deno.connect` / `Deno.startTls` for
- * outgoing connections, `node:net` / `node:tls` for listeners.
+ * The Deno socket adapter: native `Deno.connect` / `Deno.listen` sockets
+ * read through a byte stream; client TLS with native `Deno.startTls`.
  *
- * Listeners go through `node:net` because Deno has no server-side TLS on
- * native sockets: an accepted connection could not answer `AUTH TLS`, and
- * separate `Deno.listenTls` listeners cannot resume each other's sessions
- * (FTPS data connections resume the control connection's). Outgoing
- * connections that will need what native Deno lacks (see `tlsUpgrade` in
- * {@linkcode ConnectOptions}) go through `node:net` too.
+ * Deno has no native server-side TLS (no upgrade of an accepted connection,
+ * and separate `Deno.listenTls` listeners cannot resume each other's
+ * sessions), so the server side of TLS, implicit or upgraded, runs
+ * `node:tls` over the native connection with one secure context per
+ * `ServerTlsOptions` object. A client that skips certificate checks also goes
+ * through `node:tls`. Deno cannot resume a TLS session as a client.
  *
  * @module
  */
 
-import type { Connection, ConnectOptions, Listener, SocketAdapter } from "../../connection.ts";
+import type {
+  Connection,
+  ConnectOptions,
+  Listener,
+  ListenOptions,
+  SocketAdapter,
+} from "../../connection.ts";
 import { toSocketError } from "../../errors.ts";
-import { nodeSocketAdapter } from "../node/mod.ts";
 import { raceConnect } from "../_connect_deadline.ts";
-import { type DenoConn, denoApi } from "./deno_api.ts";
+import { denoApi, type DenoConn } from "./deno_api.ts";
 import { DenoConnection } from "./deno_connection.ts";
+import { DenoListener } from "./deno_listener.ts";
 
 export { DenoConnection } from "./deno_connection.ts";
+export { DenoListener } from "./deno_listener.ts";
+export { DenoConnDuplex } from "./deno_conn_duplex.ts";
 
 /**
  * The Deno adapter (only usable on Deno).
@@ -37,9 +45,6 @@ export const denoSocketAdapter: SocketAdapter = {
   name: "deno",
 
   async connect(options: ConnectOptions): Promise<Connection> {
-    if (options.tlsUpgrade || options.tls?.rejectUnauthorized === false) {
-      return nodeSocketAdapter.connect(options);
-    }
     const deno = denoApi();
     const { hostname, port, tls } = options;
     const target = `${hostname}:${port}`;
@@ -50,8 +55,8 @@ export const denoSocketAdapter: SocketAdapter = {
       } catch (err) {
         throw toSocketError(err, `connect to ${target}`);
       }
-      if (!tls) return new DenoConnection(raw);
-      return await new DenoConnection(raw).startTlsClient(tls);
+      const conn = new DenoConnection(raw);
+      return tls ? await conn.startTlsClient(tls) : conn;
     })();
     try {
       return await raceConnect(attempt, options, target, (late) => late.close());
@@ -63,7 +68,16 @@ export const denoSocketAdapter: SocketAdapter = {
     }
   },
 
-  listen(options): Promise<Listener> {
-    return nodeSocketAdapter.listen(options);
+  listen(options: ListenOptions): Promise<Listener> {
+    try {
+      const listener = denoApi().listen({
+        hostname: options.hostname ?? "127.0.0.1",
+        port: options.port,
+        transport: "tcp",
+      });
+      return Promise.resolve(new DenoListener(listener, options.tls));
+    } catch (err) {
+      return Promise.reject(toSocketError(err, `listen on port ${options.port}`));
+    }
   },
 };

@@ -11,6 +11,7 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
+import type { Duplex } from "node:stream";
 import type {
   ClientTlsOptions,
   Connection,
@@ -60,6 +61,28 @@ function address(host: string | undefined, port: number | undefined): NetAddress
   };
 }
 
+/** Pauses and resumes the bytes arriving on a socket. */
+export interface FlowControl {
+  /** Stop delivering data for now. */
+  pause(): void;
+  /** Deliver data again. */
+  resume(): void;
+}
+
+/** Options of {@linkcode NodeConnection} for sockets over another transport. */
+export interface NodeConnectionOptions {
+  /**
+   * Where to apply backpressure instead of `socket.pause()`: the transport
+   * under a TLS socket, so that the TLS socket itself is never paused (on
+   * Deno 2.9 a paused TLS socket can lose the peer's end of stream).
+   */
+  flow?: FlowControl;
+  /** This side's address, when the socket does not know it. */
+  localAddress?: NetAddress;
+  /** The peer's address, when the socket does not know it. */
+  remoteAddress?: NetAddress;
+}
+
 /**
  * A {@linkcode Connection} over a `node:net` or `node:tls` socket.
  *
@@ -87,13 +110,17 @@ export class NodeConnection implements Connection {
 
   /**
    * @param socket A connected socket (created with `allowHalfOpen: true` for half-close).
+   * @param options Flow control and addresses for sockets that run over
+   *   another transport (a TLS layer over a JS stream).
    */
-  constructor(socket: net.Socket) {
+  constructor(socket: net.Socket, options: NodeConnectionOptions = {}) {
     this.#socket = socket;
     this.#secure = socket instanceof tls.TLSSocket;
-    socket.setNoDelay(true);
-    this.localAddress = address(socket.localAddress, socket.localPort);
-    this.remoteAddress = address(socket.remoteAddress, socket.remotePort);
+    if (!options.flow) socket.setNoDelay(true);
+    const flow = options.flow ?? socket;
+    this.localAddress = options.localAddress ?? address(socket.localAddress, socket.localPort);
+    this.remoteAddress = options.remoteAddress ??
+      address(socket.remoteAddress, socket.remotePort);
     this.closed = new Promise<void>((resolve) => {
       if (socket.destroyed) resolve();
       else socket.once("close", () => resolve());
@@ -108,7 +135,7 @@ export class NodeConnection implements Connection {
     const onData = (chunk: Buffer) => {
       if (readDone) return;
       readController.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      if ((readController.desiredSize ?? 0) <= 0) socket.pause();
+      if ((readController.desiredSize ?? 0) <= 0) flow.pause();
     };
     const onEnd = () => {
       if (readDone) return;
@@ -130,12 +157,12 @@ export class NodeConnection implements Connection {
         readController = controller;
       },
       pull() {
-        socket.resume();
+        flow.resume();
       },
       cancel() {
         readDone = true;
         socket.removeListener("data", onData);
-        socket.resume(); // keep draining so the peer is not stalled by a cancelled reader
+        flow.resume(); // keep draining so the peer is not stalled by a cancelled reader
       },
     }, new ByteLengthQueuingStrategy({ highWaterMark: READ_HIGH_WATER }));
     socket.on("data", onData);
@@ -213,28 +240,12 @@ export class NodeConnection implements Connection {
 
   startTlsClient(options: ClientTlsOptions = {}): Promise<Connection> {
     const socket = this.#prepareUpgrade();
-    return new Promise<Connection>((resolve, reject) => {
-      const secure = tls.connect({
-        socket,
-        servername: serverNameFor(options.serverName ?? this.remoteAddress.hostname),
-        ca: options.caCerts,
-        rejectUnauthorized: options.rejectUnauthorized ?? true,
-        session: sessionData(options.session),
-      });
-      settleHandshake(secure, "secureConnect", resolve, reject);
-    });
+    return startTlsClientOver(socket, options, this.remoteAddress.hostname);
   }
 
   startTlsServer(options: ServerTlsOptions): Promise<Connection> {
-    const socket = this.#prepareUpgrade();
-    return new Promise<Connection>((resolve, reject) => {
-      // Wrap synchronously while paused: a ClientHello must not reach a plain listener.
-      const secure = new tls.TLSSocket(socket, {
-        isServer: true,
-        secureContext: secureContextFor(options),
-      });
-      settleHandshake(secure, "secure", resolve, reject);
-    });
+    // Wrapped synchronously while paused: a ClientHello must not reach a plain listener.
+    return startTlsServerOver(this.#prepareUpgrade(), options);
   }
 
   #prepareUpgrade(): net.Socket {
@@ -257,9 +268,59 @@ function sessionData(session: TlsSession | undefined): Buffer | undefined {
   return session.data as Buffer;
 }
 
+/**
+ * Start TLS as the client over `transport` (a plain socket, or any duplex
+ * stream carrying the connection) and resolve once the handshake is done.
+ *
+ * @param transport The plain byte stream, paused and without `data` listeners.
+ * @param options Certificate checks, SNI name and session to resume.
+ * @param remoteHost The host connected to (SNI and certificate name by default).
+ * @param connection Flow control and addresses when `transport` is not a socket.
+ */
+export function startTlsClientOver(
+  transport: Duplex,
+  options: ClientTlsOptions,
+  remoteHost: string,
+  connection: NodeConnectionOptions = {},
+): Promise<Connection> {
+  return new Promise<Connection>((resolve, reject) => {
+    const secure = tls.connect({
+      socket: transport,
+      servername: serverNameFor(options.serverName ?? remoteHost),
+      ca: options.caCerts,
+      rejectUnauthorized: options.rejectUnauthorized ?? true,
+      session: sessionData(options.session),
+    } as tls.ConnectionOptions);
+    settleHandshake(secure, "secureConnect", connection, resolve, reject);
+  });
+}
+
+/**
+ * Start TLS as the server over `transport` with the secure context shared by
+ * every use of the same `options` object (see {@linkcode secureContextFor}).
+ *
+ * @param transport The plain byte stream, paused and without `data` listeners.
+ * @param options Certificate and key.
+ * @param connection Flow control and addresses when `transport` is not a socket.
+ */
+export function startTlsServerOver(
+  transport: Duplex,
+  options: ServerTlsOptions,
+  connection: NodeConnectionOptions = {},
+): Promise<Connection> {
+  return new Promise<Connection>((resolve, reject) => {
+    const secure = new tls.TLSSocket(transport as net.Socket, {
+      isServer: true,
+      secureContext: secureContextFor(options),
+    });
+    settleHandshake(secure, "secure", connection, resolve, reject);
+  });
+}
+
 function settleHandshake(
   secure: tls.TLSSocket,
   event: "secure" | "secureConnect",
+  connection: NodeConnectionOptions,
   resolve: (c: Connection) => void,
   reject: (e: unknown) => void,
 ): void {
@@ -273,7 +334,7 @@ function settleHandshake(
   secure.once(event, () => {
     secure.removeListener("error", onError);
     secure.removeListener("close", onClose);
-    resolve(new NodeConnection(secure));
+    resolve(new NodeConnection(secure, connection));
   });
 }
 
@@ -305,12 +366,8 @@ class NodeListener implements Listener {
         this.#deliver(new NodeConnection(socket));
         return;
       }
-      const secure = new tls.TLSSocket(socket, {
-        isServer: true,
-        secureContext: secureContextFor(tlsOptions),
-      });
-      secure.once("error", () => secure.destroy());
-      secure.once("secure", () => this.#deliver(new NodeConnection(secure)));
+      // A failed handshake only drops that connection (the socket is destroyed).
+      startTlsServerOver(socket, tlsOptions).then((conn) => this.#deliver(conn), () => {});
     });
   }
 
