@@ -51,6 +51,7 @@ export class BunConnection implements Connection {
   #paused = false;
   #upgraded = false;
   #isClosed = false;
+  #closedByUs = false;
   #failure: SocketError | undefined;
   #pendingWrite:
     | { rest: Uint8Array; resolve: () => void; reject: (err: SocketError) => void }
@@ -141,6 +142,7 @@ export class BunConnection implements Connection {
 
   close(): void {
     if (this.#isClosed || this.#upgraded) return;
+    this.#closedByUs = true;
     this.#socket?.end();
   }
 
@@ -269,9 +271,14 @@ export class BunConnection implements Connection {
     if (!this.#upgraded) {
       if (!this.#readDone) {
         this.#readDone = true;
-        this.#controller.error(
-          this.#failure ?? new ConnectionClosedError("Connection closed before end of stream"),
-        );
+        // Bun may report the peer's FIN only as `close` once this side has
+        // shut down its writing: without an error that is the end of stream.
+        if (!this.#failure && !this.#closedByUs) this.#controller.close();
+        else {
+          this.#controller.error(
+            this.#failure ?? new ConnectionClosedError("Connection closed before end of stream"),
+          );
+        }
       }
       this.#pendingWrite?.reject(failure);
       this.#pendingWrite = undefined;
