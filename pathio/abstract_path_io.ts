@@ -17,6 +17,7 @@ import type {
   PathIOOptions,
   PathStat,
 } from "./path_io.ts";
+import { Deadlines } from "./deadlines.ts";
 import { toPathIOError } from "./path_io_error.ts";
 import { isWithin, normalize } from "./posix.ts";
 
@@ -66,12 +67,14 @@ export interface BackendOpenOptions {
 export abstract class AbstractPathIO implements PathIO {
   /** Per-operation time limit in milliseconds (0: none). */
   readonly timeoutMs: number;
+  readonly #deadlines?: Deadlines;
 
   /** @param options Time limit shared by all operations. */
   constructor(options: PathIOBackendOptions = {}) {
     const timeoutMs = options.timeoutMs ?? 0;
     if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
     this.timeoutMs = timeoutMs;
+    if (timeoutMs > 0) this.#deadlines = new Deadlines(timeoutMs);
   }
 
   /** Facts about `path`, following symbolic links. */
@@ -112,13 +115,19 @@ export abstract class AbstractPathIO implements PathIO {
   /** Facts about `path` (kind `"not-found"` when missing). */
   async stat(path: string, options?: PathIOOptions): Promise<PathStat> {
     const p = checkPath(path, "stat");
-    return guard("stat", p, this.timeoutMs, options?.signal, (signal) => this.doStat(p, signal));
+    return await guard(
+      "stat",
+      p,
+      this.#deadlines,
+      options?.signal,
+      (signal) => this.doStat(p, signal),
+    );
   }
 
   /** Create a directory; `parents` creates missing ancestors, `existOk` accepts an existing directory. */
   async mkdir(path: string, options: MkdirOptions = {}): Promise<void> {
     const p = checkPath(path, "mkdir");
-    return guard("mkdir", p, this.timeoutMs, options.signal, async (signal) => {
+    return await guard("mkdir", p, this.#deadlines, options.signal, async (signal) => {
       const targets = options.parents ? ancestorsAndSelf(p) : [p];
       for (const target of targets) {
         const isLast = target === p;
@@ -145,7 +154,7 @@ export abstract class AbstractPathIO implements PathIO {
   /** Remove an empty directory (kind `"not-empty"` otherwise). The root cannot be removed. */
   async rmdir(path: string, options?: PathIOOptions): Promise<void> {
     const p = checkPath(path, "rmdir");
-    return guard("rmdir", p, this.timeoutMs, options?.signal, (signal) => {
+    return await guard("rmdir", p, this.#deadlines, options?.signal, (signal) => {
       if (p === "/") {
         throw new PathIOError("the root cannot be removed", { kind: "permission", path: p });
       }
@@ -156,7 +165,7 @@ export abstract class AbstractPathIO implements PathIO {
   /** Remove a file (kind `"is-a-directory"` for a directory). */
   async unlink(path: string, options?: PathIOOptions): Promise<void> {
     const p = checkPath(path, "unlink");
-    return guard("unlink", p, this.timeoutMs, options?.signal, (signal) => {
+    return await guard("unlink", p, this.#deadlines, options?.signal, (signal) => {
       if (p === "/") {
         throw new PathIOError("the root is a directory", { kind: "is-a-directory", path: p });
       }
@@ -181,13 +190,13 @@ export abstract class AbstractPathIO implements PathIO {
       iterator = await guard(
         "list",
         p,
-        this.timeoutMs,
+        this.#deadlines,
         signal,
         () => Promise.resolve(this.doList(p, listing.signal)[Symbol.asyncIterator]()),
       );
       for (;;) {
         settled = false;
-        const step = await guard("list", p, this.timeoutMs, signal, () => iterator!.next());
+        const step = await guard("list", p, this.#deadlines, signal, () => iterator!.next());
         settled = true;
         if (step.done) return;
         yield step.value;
@@ -212,7 +221,7 @@ export abstract class AbstractPathIO implements PathIO {
   async rename(from: string, to: string, options?: PathIOOptions): Promise<void> {
     const f = checkPath(from, "rename");
     const t = checkPath(to, "rename");
-    return guard("rename", f, this.timeoutMs, options?.signal, async (signal) => {
+    return await guard("rename", f, this.#deadlines, options?.signal, async (signal) => {
       if (f === "/" || t === "/") {
         throw new PathIOError("the root cannot be renamed or replaced", {
           kind: "permission",
@@ -247,12 +256,12 @@ export abstract class AbstractPathIO implements PathIO {
     const inner = await guard(
       "open",
       p,
-      this.timeoutMs,
+      this.#deadlines,
       options.signal,
       (signal) => this.doOpen(p, mode, { offset, atomic: options.atomic }, signal),
       (late) => void late.abort().catch(() => {}),
     );
-    return new GuardedFileHandle(inner, p, this.timeoutMs, options.signal);
+    return new GuardedFileHandle(inner, p, this.#deadlines, options.signal);
   }
 
   async #probe(
@@ -264,7 +273,7 @@ export abstract class AbstractPathIO implements PathIO {
     const p = checkPath(path, what);
     try {
       return test(
-        await guard(what, p, this.timeoutMs, options?.signal, (signal) => this.doStat(p, signal)),
+        await guard(what, p, this.#deadlines, options?.signal, (signal) => this.doStat(p, signal)),
       );
     } catch (err) {
       const kind = (err as PathIOError).kind;
@@ -303,61 +312,66 @@ function ancestorsAndSelf(path: string): string[] {
 }
 
 /**
- * Run `operation` under a time limit and the caller's signal. The operation
- * gets a signal that fires on either. Failures become `PathIOError`s. When
- * the caller stops waiting, a later result is handed to `discardLate`.
+ * Run `operation` under a time limit and the caller's signal. Unless
+ * `wantsSignal` is false, the operation gets a signal that fires on either.
+ * Failures become `PathIOError`s. When the caller stops waiting, a later
+ * result is handed to `discardLate`.
  */
 function guard<T>(
   what: string,
   path: string,
-  timeoutMs: number,
+  deadlines: Deadlines | undefined,
   callerSignal: AbortSignal | undefined,
   operation: (signal?: AbortSignal) => Promise<T>,
   discardLate?: (value: T) => void,
+  wantsSignal = true,
 ): Promise<T> {
   const fail = (err: unknown) => Promise.reject(toPathIOError(err, what, path));
   if (callerSignal?.aborted) return fail(abortError(callerSignal, what));
-  if (!callerSignal && !(timeoutMs > 0)) {
+  if (!callerSignal && !deadlines) {
     try {
       return operation().catch(fail);
     } catch (err) {
       return fail(err);
     }
   }
-  const controller = new AbortController();
-  const onCallerAbort = () => controller.abort(abortError(callerSignal!, what));
-  callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
-  const timer = timeoutMs > 0
-    ? setTimeout(() => controller.abort(new FtpTimeoutError(what, timeoutMs)), timeoutMs)
-    : undefined;
-  const done = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    callerSignal?.removeEventListener("abort", onCallerAbort);
-  };
-  let running: Promise<T>;
-  try {
-    running = operation(controller.signal);
-  } catch (err) {
-    done();
-    return fail(err);
-  }
+  const controller = wantsSignal ? new AbortController() : undefined;
   return new Promise<T>((resolve, reject) => {
-    const onStop = () => {
-      done();
-      reject(toPathIOError(controller.signal.reason, what, path));
+    let finished = false;
+    let cancelDeadline: (() => void) | undefined;
+    const cleanup = () => {
+      cancelDeadline?.();
+      callerSignal?.removeEventListener("abort", onCallerAbort);
     };
-    controller.signal.addEventListener("abort", onStop, { once: true });
+    const stop = (reason: unknown) => {
+      if (finished) return;
+      finished = true;
+      cleanup();
+      controller?.abort(reason);
+      reject(toPathIOError(reason, what, path));
+    };
+    const onCallerAbort = () => stop(abortError(callerSignal!, what));
+    callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
+    if (deadlines) {
+      cancelDeadline = deadlines.start(() => stop(new FtpTimeoutError(what, deadlines.timeoutMs)));
+    }
+    let running: Promise<T>;
+    try {
+      running = operation(controller?.signal);
+    } catch (err) {
+      running = Promise.reject(err);
+    }
     running.then(
       (value) => {
-        if (controller.signal.aborted) return discardLate?.(value);
-        controller.signal.removeEventListener("abort", onStop);
-        done();
+        if (finished) return discardLate?.(value);
+        finished = true;
+        cleanup();
         resolve(value);
       },
       (err) => {
-        if (controller.signal.aborted) return;
-        controller.signal.removeEventListener("abort", onStop);
-        done();
+        if (finished) return;
+        finished = true;
+        cleanup();
         reject(toPathIOError(err, what, path));
       },
     );
@@ -374,14 +388,14 @@ function abortError(signal: AbortSignal, what: string): Error {
 class GuardedFileHandle implements FileHandle {
   readonly #inner: FileHandle;
   readonly #path: string;
-  readonly #timeoutMs: number;
+  readonly #deadlines?: Deadlines;
   readonly #signal?: AbortSignal;
   #closed = false;
 
-  constructor(inner: FileHandle, path: string, timeoutMs: number, signal?: AbortSignal) {
+  constructor(inner: FileHandle, path: string, deadlines?: Deadlines, signal?: AbortSignal) {
     this.#inner = inner;
     this.#path = path;
-    this.#timeoutMs = timeoutMs;
+    this.#deadlines = deadlines;
     this.#signal = signal;
   }
 
@@ -409,14 +423,14 @@ class GuardedFileHandle implements FileHandle {
       throw toPathIOError(abortError(this.#signal, "close"), "close", this.#path);
     }
     this.#closed = true;
-    await guard("close", this.#path, this.#timeoutMs, undefined, () => this.#inner.close());
+    await guard("close", this.#path, this.#deadlines, undefined, () => this.#inner.close());
   }
 
   async abort(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     // Discarding must work after the caller's signal fired: only the time limit applies.
-    await guard("abort", this.#path, this.#timeoutMs, undefined, () => this.#inner.abort());
+    await guard("abort", this.#path, this.#deadlines, undefined, () => this.#inner.abort());
   }
 
   #run<T>(what: string, operation: () => Promise<T>): Promise<T> {
@@ -425,6 +439,7 @@ class GuardedFileHandle implements FileHandle {
         new PathIOError(`${what} on a closed file`, { kind: "invalid", path: this.#path }),
       );
     }
-    return guard(what, this.#path, this.#timeoutMs, this.#signal, operation);
+    // Handle methods take no signal: skip making one per chunk.
+    return guard(what, this.#path, this.#deadlines, this.#signal, operation, undefined, false);
   }
 }
