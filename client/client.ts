@@ -911,8 +911,18 @@ export class Client implements AsyncDisposable {
       control.fail(err);
       throw err;
     }
-    conn.close();
-    if (!reply.code.isCompletion) await control.command(null, ["2xx"], ["1xx"], options);
+    // A graceful close answers a TLS close_notify; some servers wait for it.
+    await waitFor(
+      conn.closeWrite(),
+      { timeoutMs: control.socketTimeout },
+      "closing the data connection",
+    )
+      .catch(() => {});
+    try {
+      if (!reply.code.isCompletion) await control.command(null, ["2xx"], ["1xx"], options);
+    } finally {
+      conn.close();
+    }
     return lines;
   }
 

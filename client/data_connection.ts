@@ -158,9 +158,11 @@ async function listenInRange(
 }
 
 /**
- * Send the transfer command, then finish the data connection: TLS starts
- * right away because servers such as vsftpd begin their side of the
- * handshake only after the command.
+ * Send the transfer command and wait for its preliminary reply, then finish
+ * the data connection: accept it (active mode) and start TLS on it. The TLS
+ * handshake starts only after the `1xx` reply, as curl does: vsftpd begins
+ * its side only after the command, and pyftpdlib resets a data connection
+ * whose ClientHello arrives before it has set up TLS for the transfer.
  */
 async function startTransfer(
   s: DataConnectionSettings,
@@ -169,27 +171,47 @@ async function startTransfer(
   rawPromise: Promise<Connection>,
 ): Promise<OpenedDataConnection> {
   let raw: Connection | null = knownRaw;
-  let secure: Promise<Connection> | null = null;
-  const tlsOptions = s.tls;
-  const ready = rawPromise.then((conn) => {
-    raw = conn;
-    if (!tlsOptions) return conn;
-    secure = conn.startTlsClient({ ...tlsOptions, session: s.control.connection.tlsSession() });
-    return secure;
-  });
-  ready.catch(() => {});
+  rawPromise.then((conn) => raw = conn, () => {});
   try {
     const reply = await s.control.command(command, ["1xx", "2xx"], [], { signal: s.signal });
+    const plain = await rawPromise;
+    if (!s.tls) return { conn: plain, reply };
+    const secure = plain.startTlsClient({ ...s.tls, session: s.control.connection.tlsSession() });
+    secure.catch(() => {});
     const conn = await waitFor(
-      ready,
+      secure,
       { signal: s.signal, timeoutMs: s.connectionTimeout },
-      "opening the data connection",
+      "TLS handshake on the data connection",
     );
     return { conn, reply };
   } catch (err) {
     (raw as Connection | null)?.close();
-    ready.then((c) => c.close(), () => {});
-    throw tlsOptions ? asTlsReuseError(s, err) : err;
+    rawPromise.then((c) => c.close(), () => {});
+    throw s.tls ? await explainTlsFailure(s, err) : err;
+  }
+}
+
+/**
+ * A failed data handshake is often explained by the server's next reply
+ * (vsftpd: `522 ... session reuse required`); read it briefly when the
+ * control connection still works.
+ */
+async function explainTlsFailure(s: DataConnectionSettings, err: unknown): Promise<unknown> {
+  if (err instanceof StatusCodeError) return asTlsReuseError(s, err);
+  if (s.control.failure !== null) return err;
+  try {
+    const reply = await waitFor(
+      s.control.readReply(),
+      { timeoutMs: Math.min(s.control.socketTimeout || 2000, 2000) },
+      "reply after a failed data handshake",
+    );
+    if (reply.code.isCompletion) return err;
+    return asTlsReuseError(
+      s,
+      new StatusCodeError(["2xx"], reply.code.value, reply.lines, { cause: err }),
+    );
+  } catch {
+    return err;
   }
 }
 

@@ -44,6 +44,8 @@ export interface TransferSetup {
 class TransferCore {
   readonly setup: TransferSetup;
   readonly control: ControlConnection;
+  /** Reads and discards what is left of a download (see {@linkcode TransferCore.abort}). */
+  drain?: () => Promise<void>;
   #settled: Promise<FtpReply | void> | null = null;
   #onAbort = () => {
     this.abort().catch(() => {});
@@ -89,12 +91,18 @@ class TransferCore {
 
   /**
    * Send ABOR and read the replies (RFC 959: `426` for the interrupted
-   * transfer, then `226`; or `226` then `225` when it had ended).
+   * transfer, then `226`; or `226` then `225` when it had ended). `drain`
+   * keeps reading a download meanwhile: servers that handle one command at a
+   * time (ftp-srv) read ABOR only after the transfer, and stall if nobody
+   * reads. An upload's data connection is closed first so such a server
+   * sees its end.
    */
   abort(): Promise<void> {
     if (this.#settled) return this.#settled.then(() => {}, () => {});
+    const drain = this.drain;
     const run = async () => {
-      this.setup.conn.close();
+      const draining = drain ? drain().catch(() => {}) : undefined;
+      if (!drain) this.setup.conn.close();
       try {
         // Servers differ in how many replies ABOR gets (426 + 226, 226 + 225,
         // or one); the reply to a NOOP sent behind it marks the end for sure.
@@ -108,6 +116,8 @@ class TransferCore {
       } catch (err) {
         this.control.fail(err);
       } finally {
+        this.setup.conn.close();
+        await draining;
         this.#end();
       }
     };
@@ -190,6 +200,12 @@ export class FtpDownloadStream implements AsyncDisposable {
   constructor(setup: TransferSetup) {
     const core = this.#core = new TransferCore(setup);
     const reader = this.#reader = setup.conn.readable.getReader();
+    core.drain = async () => {
+      if (this.#ended) return;
+      while (!(await core.wait(reader.read(), "draining an aborted download")).done);
+      this.#ended = true;
+      await core.wait(setup.conn.closeWrite(), "closing the data connection");
+    };
     this.readable = new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         try {
@@ -197,6 +213,9 @@ export class FtpDownloadStream implements AsyncDisposable {
           if (done) {
             this.#ended = true;
             controller.close();
+            // Answer the server's TLS close_notify: vsftpd sends its final
+            // reply only after the data connection is shut down both ways.
+            setup.conn.closeWrite().catch(() => {});
             return;
           }
           if (setup.throttle) await setup.throttle.consume(value.byteLength, setup.signal);

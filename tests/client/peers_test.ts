@@ -7,9 +7,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { connectTo, runScenario } from "./_scenario.ts";
+import { nodeSocketAdapter, setSocketAdapter } from "../../streams/mod.ts";
+if (process.env.FTPKIT_NODE_ADAPTER) setSocketAdapter(nodeSocketAdapter);
 import { type Peer, startFtpSrv, startPyftpdlib, startVsftpd } from "./_peers.ts";
 import { TlsSessionReuseError } from "../../client/errors.ts";
 import { readAll } from "../_helpers.ts";
+import { join } from "../../pathio/posix.ts";
 
 function peerSuite(
   name: string,
@@ -83,7 +86,7 @@ describe("client against vsftpd FTPS (require_ssl_reuse=YES)", () => {
 async function probeResume(client: Awaited<ReturnType<typeof connectTo>>): Promise<boolean> {
   const base = await client.getCurrentDirectory();
   try {
-    const up = await client.uploadStream(`${base}/probe.txt`);
+    const up = await client.uploadStream(join(base, "probe.txt"));
     await new Blob(["probe"]).stream().pipeTo(up.writable);
     await up.finish();
   } catch (err) {
@@ -92,9 +95,9 @@ async function probeResume(client: Awaited<ReturnType<typeof connectTo>>): Promi
     assert.deepEqual(err.receivedCodes, ["522"]);
     return false;
   }
-  const down = await client.downloadStream(`${base}/probe.txt`);
+  const down = await client.downloadStream(join(base, "probe.txt"));
   assert.equal(new TextDecoder().decode(await readAll(down.readable)), "probe");
   await down.finish();
-  await client.removeFile(`${base}/probe.txt`);
+  await client.removeFile(join(base, "probe.txt"));
   return true;
 }
