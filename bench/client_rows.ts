@@ -172,7 +172,10 @@ async function measureOnce(
   const stdouts: string[] = [];
   let peak = 0;
   try {
-    for (const command of target.commands(job, tools)) {
+    const profileDir = o.profileDir && target.kind === "ftpkit"
+      ? join(o.profileDir, `client-${target.id}-${row.spec.id}-${repeat + 1}`)
+      : undefined;
+    for (const command of target.commands(job, tools, profileDir)) {
       let sampler: RssSampler | undefined;
       const result = await runBenchCommand(command, 600_000, (pid) => {
         sampler = new RssSampler(pid, false, 20);

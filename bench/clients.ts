@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import type { BenchCommand } from "./process.ts";
 import type { BenchTools } from "./peers.ts";
+import { cpuProfileFlags } from "./servers.ts";
 
 /** One client job. */
 export interface ClientJob {
@@ -50,8 +51,8 @@ export interface ClientTarget {
   label: string;
   /** `ftpkit` or `peer`. */
   kind: "ftpkit" | "peer";
-  /** Commands that do the job, run one after the other. */
-  commands(job: ClientJob, tools: BenchTools): BenchCommand[];
+  /** Commands that do the job, run one after the other (ftpkit's write CPU profiles into `profileDir`). */
+  commands(job: ClientJob, tools: BenchTools, profileDir?: string): BenchCommand[];
   /** Figures from the commands' outputs. */
   parse(stdouts: string[], job: ClientJob): ClientFigures;
 }
@@ -77,15 +78,14 @@ function ftpkitScript(runtime: "deno" | "bun" | "node"): ClientTarget {
     id: `ftpkit-${runtime}`,
     label: `ftpkit (${runtime[0].toUpperCase()}${runtime.slice(1)})`,
     kind: "ftpkit",
-    commands(job, tools) {
+    commands(job, tools, profileDir) {
       const script = join(tools.repo, "bench/clients/ftpkit_client.mjs");
       const module = runtime === "node"
         ? join(tools.nodeBuild, "mod.js")
         : join(tools.repo, "mod.ts");
-      const args = ["--module", module, ...scriptArgs(job)];
-      if (runtime === "deno") return [{ cmd: tools.deno, args: ["run", "-A", script, ...args] }];
-      if (runtime === "bun") return [{ cmd: tools.bun, args: [script, ...args] }];
-      return [{ cmd: tools.node, args: [script, ...args] }];
+      const args = [...cpuProfileFlags(profileDir), script, "--module", module, ...scriptArgs(job)];
+      if (runtime === "deno") return [{ cmd: tools.deno, args: ["run", "-A", ...args] }];
+      return [{ cmd: runtime === "bun" ? tools.bun : tools.node, args }];
     },
     parse: parseScript,
   };

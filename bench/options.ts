@@ -39,6 +39,10 @@ export interface BenchOptions {
   calibrate: boolean;
   /** Install missing peers with apt-get / npm (default true). */
   install: boolean;
+  /** Write CPU profiles of ftpkit's processes here (figures are then slower). */
+  profileDir?: string;
+  /** Experiment: ftpkit's server `blockSize` instead of its default. */
+  ftpkitBlockSize?: number;
 }
 
 /** Help text of `bench/run.ts`. */
@@ -63,6 +67,10 @@ export const BENCH_USAGE = `Usage: deno run -A bench/run.ts [options]   (npm run
   --results DIR          output directory (default bench/results)
   --no-calibrate         skip the driver-vs-null-server calibration
   --no-install           never run apt-get / npm, skip missing peers instead
+  --profile DIR          run ftpkit's server and client processes with --cpu-prof,
+                         profiles and a summary (summary.txt) go to DIR; profiling
+                         slows them down, so keep such runs out of the tables
+  --ftpkit-block-size B  experiment: run ftpkit's server with blockSize B
 `;
 
 /** Parses `1g`, `10m`, `16k` (binary k/g, decimal m as in ftpbench's "10 MB") or plain bytes. */
@@ -171,6 +179,12 @@ export function parseBenchArgs(argv: string[], defaultWorkDir: string): BenchOpt
         break;
       case "--no-install":
         options.install = false;
+        break;
+      case "--profile":
+        options.profileDir = value();
+        break;
+      case "--ftpkit-block-size":
+        options.ftpkitBlockSize = parseBenchSize(value());
         break;
       case "-h":
       case "--help":

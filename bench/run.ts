@@ -28,6 +28,7 @@ import { runClientGroup } from "./client_rows.ts";
 import type { BenchRun } from "./results.ts";
 import { runMarkdown } from "./report.ts";
 import { ratioChartSvg } from "./chart.ts";
+import { cpuProfileSummaryText, findCpuProfiles } from "./profile_summary.ts";
 
 function version(cmd: string, args: string[], pattern = /(\d+\.\d+(?:\.\d+)?)/): string {
   const result = spawnSync(cmd, args, { encoding: "utf8", stdio: "pipe", timeout: 30_000 });
@@ -133,7 +134,8 @@ async function main(): Promise<number> {
   load.end = loadavg()[0];
   run.seconds = (Date.now() - started) / 1000;
 
-  const dir = resolve(tools.repo, options.resultsDir);
+  // A profiled run's figures are slowed down by the profiler: keep them out of bench/results.
+  const dir = resolve(tools.repo, options.profileDir ?? options.resultsDir);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), JSON.stringify(run, null, 2) + "\n");
   writeFileSync(join(dir, "latest.svg"), ratioChartSvg(run));
@@ -142,6 +144,17 @@ async function main(): Promise<number> {
   log("");
   log(markdown);
   log(`== wrote ${join(dir, "latest.md")}, latest.json, latest.svg`);
+  if (options.profileDir && existsSync(options.profileDir)) {
+    const summaries = findCpuProfiles(options.profileDir).map((file) =>
+      cpuProfileSummaryText(file, tools.repo, 20)
+    );
+    writeFileSync(join(options.profileDir, "summary.txt"), summaries.join("\n\n") + "\n");
+    log(
+      `== ${summaries.length} CPU profiles summarised in ${
+        join(options.profileDir, "summary.txt")
+      }`,
+    );
+  }
   return 0;
 }
 

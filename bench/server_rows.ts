@@ -271,7 +271,12 @@ async function measureOnce(
   };
   resetBenchUploads(f, tools.vsftpdUser);
   const port = await freeBenchPort();
-  const server = startBenchProcess(target.command(port, f, tools));
+  const profileDir = o.profileDir && target.kind === "ftpkit"
+    ? join(o.profileDir, `server-${target.id}-${m.action}-${repeat + 1}`)
+    : undefined;
+  const server = startBenchProcess(
+    target.command(port, f, tools, { profileDir, blockSize: o.ftpkitBlockSize }),
+  );
   let sampler: RssSampler | undefined;
   try {
     await waitForFtpGreeting(port, 30_000, () => !server.exited());

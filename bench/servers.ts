@@ -21,8 +21,24 @@ export interface ServerTarget {
   kind: "ftpkit" | "peer" | "calibration";
   /** Sessions are forked processes: sample the whole process tree. */
   forks: boolean;
-  /** Command that runs the server on `port` (may write configuration into `fixtures.confDir`). */
-  command(port: number, fixtures: BenchFixtures, tools: BenchTools): BenchCommand;
+  /**
+   * Command that runs the server on `port` (may write configuration into
+   * `fixtures.confDir`). `launch` applies to ftpkit's targets only.
+   */
+  command(
+    port: number,
+    fixtures: BenchFixtures,
+    tools: BenchTools,
+    launch?: FtpkitLaunchOptions,
+  ): BenchCommand;
+}
+
+/** Experiment switches for ftpkit's server processes. */
+export interface FtpkitLaunchOptions {
+  /** Write a V8 CPU profile into this directory on exit. */
+  profileDir?: string;
+  /** Override the server's `blockSize` (file read size), bytes. */
+  blockSize?: number;
 }
 
 /** A user vsftpd can map anonymous sessions to: it needs an existing home directory. */
@@ -112,6 +128,11 @@ export const SERVER_TARGETS: ServerTarget[] = [
   },
 ];
 
+/** Flags that make deno, bun and node write a V8 CPU profile into `dir` on exit. */
+export function cpuProfileFlags(dir?: string): string[] {
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** ftpkit's server through `bench/peers/ftpkit_server.mjs` on one runtime. */
 function ftpkitServer(runtime: "deno" | "bun" | "node"): ServerTarget {
   return {
@@ -119,12 +140,20 @@ function ftpkitServer(runtime: "deno" | "bun" | "node"): ServerTarget {
     label: `ftpkit (${runtime[0].toUpperCase()}${runtime.slice(1)})`,
     kind: "ftpkit",
     forks: false,
-    command(port, f, tools) {
+    command(port, f, tools, launch = {}) {
       const script = join(tools.repo, "bench/peers/ftpkit_server.mjs");
       const module = runtime === "node"
         ? join(tools.nodeBuild, "mod.js")
         : join(tools.repo, "mod.ts");
-      const args = [script, "--module", module, String(port), f.root];
+      const args = [
+        ...cpuProfileFlags(launch.profileDir),
+        script,
+        "--module",
+        module,
+        String(port),
+        f.root,
+        ...(launch.blockSize ? [String(launch.blockSize)] : []),
+      ];
       if (runtime === "deno") return { cmd: tools.deno, args: ["run", "-A", ...args] };
       return { cmd: runtime === "bun" ? tools.bun : tools.node, args };
     },

@@ -5,21 +5,23 @@
  * writable user, default options), without the CLI's per-session log lines,
  * as the peers run with their logging off.
  *
- * Usage: `<runtime> bench/peers/ftpkit_server.mjs --module <mod.ts|mod.js> <port> <root>`;
- * prints `ready` once listening.
+ * Usage: `<runtime> bench/peers/ftpkit_server.mjs --module <mod.ts|mod.js> <port> <root> [blockSize]`;
+ * prints `ready` once listening. `blockSize` (bytes) overrides the server's
+ * default file read size, for experiments (`bench/run.ts --ftpkit-block-size`).
  *
  * @module
  */
 
 import { pathToFileURL } from "node:url";
 
-const [flag, module, port, root] = process.argv.slice(2);
+const [flag, module, port, root, blockSize] = process.argv.slice(2);
 if (flag !== "--module") throw new Error("usage: ftpkit_server.mjs --module <mod> <port> <root>");
 const { FsPathIO, Permission, Server, User } = await import(pathToFileURL(module).href);
 
 const server = new Server({
   pathIO: new FsPathIO({ root }),
   users: [new User({ permissions: [new Permission("/", { readable: true, writable: true })] })],
+  ...(blockSize ? { blockSize: Number(blockSize) } : {}),
 });
 await server.start("127.0.0.1", Number(port));
 console.log("ready");
