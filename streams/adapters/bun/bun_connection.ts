@@ -161,7 +161,7 @@ export class BunConnection implements Connection {
         serverName: options.serverName ?? serverNameFor(this.remoteAddress.hostname),
         rejectUnauthorized: options.rejectUnauthorized ?? true,
       },
-      new BunConnection(true, options.rejectUnauthorized ?? true),
+      new BunConnection(true, options.rejectUnauthorized ?? true, bunSessionData(options.session)),
     );
   }
 
@@ -187,6 +187,7 @@ export class BunConnection implements Connection {
       tls,
       socket: BunConnection.handlers,
     });
+    next.#offerOn(secure);
     next.closed.then(this.#resolveClosed);
     try {
       await next.opened(secure);
@@ -210,7 +211,14 @@ export class BunConnection implements Connection {
   #onOpen(socket: BunSocket<BunConnection>): void {
     this.#socket = socket;
     socket.setNoDelay(true);
-    if (this.#offerSession !== undefined) socket.setSession(this.#offerSession);
+    this.#offerOn(socket);
+  }
+
+  /** Offer the session to resume, once, before the ClientHello goes out. */
+  #offerOn(socket: BunSocket<BunConnection>): void {
+    if (this.#offerSession === undefined) return;
+    socket.setSession(this.#offerSession);
+    this.#offerSession = undefined;
   }
 
   #onHandshake(ok: boolean, authError: Error | null): void {
@@ -292,6 +300,11 @@ export class BunConnection implements Connection {
       this.#socket.resume();
     }
   }
+}
+
+/** The Bun session inside `session`, if this adapter made it. */
+export function bunSessionData(session: TlsSession | undefined): unknown {
+  return session?.adapter === BUN_ADAPTER_NAME ? session.data : undefined;
 }
 
 /** SNI takes host names only. */

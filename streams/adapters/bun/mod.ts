@@ -18,7 +18,12 @@ import { toSocketError } from "../../errors.ts";
 import { nodeSocketAdapter } from "../node/mod.ts";
 import { raceConnect } from "../_connect_deadline.ts";
 import { bunApi } from "./bun_api.ts";
-import { BUN_ADAPTER_NAME, BunConnection, serverNameFor } from "./bun_connection.ts";
+import {
+  BUN_ADAPTER_NAME,
+  BunConnection,
+  bunSessionData,
+  serverNameFor,
+} from "./bun_connection.ts";
 
 export { BunConnection } from "./bun_connection.ts";
 
@@ -40,8 +45,11 @@ export const bunSocketAdapter: SocketAdapter = {
   connect(options: ConnectOptions): Promise<Connection> {
     const { hostname, port, tls } = options;
     const target = `${hostname}:${port}`;
-    const session = tls?.session?.adapter === BUN_ADAPTER_NAME ? tls.session.data : undefined;
-    const conn = new BunConnection(!!tls, tls?.rejectUnauthorized ?? true, session);
+    const conn = new BunConnection(
+      !!tls,
+      tls?.rejectUnauthorized ?? true,
+      bunSessionData(tls?.session),
+    );
     const attempt = (async () => {
       let socket;
       try {

@@ -1,0 +1,65 @@
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Connection } from "../../streams/mod.ts";
+import { delay, RUNTIME } from "../_helpers.ts";
+import { adaptersUnderTest, startServer, within } from "./_adapter_helpers.ts";
+
+const CHUNK = 1024 * 1024;
+const TOTAL = 64 * 1024 * 1024;
+/**
+ * Bytes that may sit between a resolved `write()` and the peer's reader: the
+ * kernel's send and receive buffers on loopback plus each adapter's own
+ * (at most 1 MiB queued on the reading side and one chunk on the writing side).
+ */
+const BOUND = 16 * 1024 * 1024;
+/** A write pending this long counts as stalled. */
+const STALL_MS = 750;
+
+for (const adapter of adaptersUnderTest()) {
+  describe(`${adapter.name} adapter on ${RUNTIME}: backpressure`, () => {
+    const stops: (() => void)[] = [];
+    after(() => stops.forEach((stop) => stop()));
+
+    test("a peer that does not read stalls the writer within a bounded buffer", async () => {
+      let startReading!: () => void;
+      const readGate = new Promise<void>((resolve) => startReading = resolve);
+      let readBytes = 0;
+      const server = await startServer(adapter, {}, async (conn: Connection) => {
+        await readGate;
+        for await (const chunk of conn.readable as unknown as AsyncIterable<Uint8Array>) {
+          readBytes += chunk.byteLength;
+        }
+        return readBytes;
+      });
+      stops.push(server.stop);
+      const conn = await adapter.connect({ hostname: "127.0.0.1", port: server.port });
+      const writer = conn.writable.getWriter();
+      const chunk = new Uint8Array(CHUNK).fill(0x5a);
+      let accepted = 0;
+      let maxInFlight = 0;
+      let stalledAt = -1;
+      try {
+        // Phase 1: nobody reads. The writer must stall long before 64 MiB.
+        while (accepted < TOTAL) {
+          const write = writer.write(chunk).then(() => true);
+          const stalled = !(await Promise.race([write, delay(STALL_MS).then(() => false)]));
+          if (stalled) {
+            stalledAt = accepted;
+            startReading(); // phase 2: the peer reads; the pending write must go through.
+            await within(write, 10_000, "stalled write after the peer started reading");
+          }
+          accepted += CHUNK;
+          maxInFlight = Math.max(maxInFlight, accepted - readBytes);
+        }
+        startReading();
+        await writer.close();
+        assert.equal(await within(server.served[0], 20_000, "peer reads all"), TOTAL);
+      } finally {
+        conn.close();
+      }
+      assert.ok(stalledAt >= 0, "the writer never stalled although nobody read");
+      assert.ok(stalledAt < BOUND, `${stalledAt} bytes accepted before stalling`);
+      assert.ok(maxInFlight < BOUND, `${maxInFlight} bytes were written but unread at once`);
+    });
+  });
+}

@@ -1,0 +1,146 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import {
+  type Connection,
+  detectSocketAdapter,
+  FtpError,
+  getSocketAdapter,
+  nodeSocketAdapter,
+  setSocketAdapter,
+  SocketError,
+} from "../../streams/mod.ts";
+import { CA_PEM, delay, RUNTIME } from "../_helpers.ts";
+import { adaptersUnderTest, startServer, within } from "./_adapter_helpers.ts";
+
+/** Checks that `promise` rejects with a `SocketError` of `code`. */
+async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof SocketError, `not a SocketError: ${err}`);
+    assert.ok(err instanceof FtpError);
+    assert.equal(err.code, code, err.message);
+    return true;
+  });
+}
+
+/**
+ * A loopback port whose accept queue is full: a Python listener with backlog 0
+ * that never accepts, plus connections that fill its queue. Further SYNs are
+ * dropped, so a connect there hangs until it gives up.
+ */
+async function unansweredPort(
+  adapter = nodeSocketAdapter,
+): Promise<{ port: number; stop(): void }> {
+  const child = spawn("/usr/bin/python3", [
+    "-c",
+    "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\n" +
+    "print(s.getsockname()[1],flush=True)\nsys.stdin.read()",
+  ], { stdio: ["pipe", "pipe", "inherit"] });
+  const port = await within(
+    new Promise<number>((resolve, reject) => {
+      child.stdout!.once("data", (d) => resolve(Number(String(d).trim())));
+      child.once("error", reject);
+    }),
+    10_000,
+    "python listener",
+  );
+  const fillers: Connection[] = [];
+  const stop = () => {
+    fillers.forEach((c) => c.close());
+    child.stdin!.end();
+    child.kill();
+  };
+  try {
+    for (let i = 0; i < 8; i++) {
+      const attempt = adapter.connect({ hostname: "127.0.0.1", port, timeoutMs: 500 });
+      const conn = await attempt.catch(() => undefined);
+      if (!conn) return { port, stop };
+      fillers.push(conn);
+    }
+    throw new Error("the accept queue never filled");
+  } catch (err) {
+    stop();
+    throw err;
+  }
+}
+
+test("setSocketAdapter overrides detection until reset", () => {
+  assert.equal(getSocketAdapter(), detectSocketAdapter());
+  setSocketAdapter(nodeSocketAdapter);
+  try {
+    assert.equal(getSocketAdapter(), nodeSocketAdapter);
+  } finally {
+    setSocketAdapter(undefined);
+  }
+  assert.equal(getSocketAdapter().name, RUNTIME);
+});
+
+for (const adapter of adaptersUnderTest()) {
+  describe(`${adapter.name} adapter on ${RUNTIME}: errors`, () => {
+    const stops: (() => void)[] = [];
+    let silent: { port: number; stop(): void };
+    before(async () => {
+      silent = await unansweredPort();
+      stops.push(silent.stop);
+    });
+    after(() => stops.forEach((stop) => stop()));
+
+    test("connecting to a closed port: ECONNREFUSED", async () => {
+      const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = listener.address.port;
+      listener.close();
+      await delay(20);
+      await rejectsWithCode(adapter.connect({ hostname: "127.0.0.1", port }), "ECONNREFUSED");
+    });
+
+    test("listening on a port in use: EADDRINUSE", async () => {
+      const listener = await adapter.listen({ hostname: "127.0.0.1", port: 0 });
+      try {
+        await rejectsWithCode(
+          adapter.listen({ hostname: "127.0.0.1", port: listener.address.port }),
+          "EADDRINUSE",
+        );
+      } finally {
+        listener.close();
+      }
+    });
+
+    test("a connect that gets no answer times out: ETIMEDOUT", async () => {
+      const start = performance.now();
+      await rejectsWithCode(
+        adapter.connect({ hostname: "127.0.0.1", port: silent.port, timeoutMs: 300 }),
+        "ETIMEDOUT",
+      );
+      assert.ok(performance.now() - start < 5000);
+    });
+
+    test("a TLS handshake that gets no answer times out: ETIMEDOUT", async () => {
+      const server = await startServer(adapter, {}, (conn) => conn.closed);
+      stops.push(server.stop);
+      await rejectsWithCode(
+        adapter.connect({
+          hostname: "127.0.0.1",
+          port: server.port,
+          tls: { caCerts: [CA_PEM], serverName: "localhost" },
+          timeoutMs: 300,
+        }),
+        "ETIMEDOUT",
+      );
+    });
+
+    test("aborting a pending connect, or connecting with an aborted signal: EABORTED", async () => {
+      const controller = new AbortController();
+      const pending = adapter.connect({
+        hostname: "127.0.0.1",
+        port: silent.port,
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(), 100);
+      await rejectsWithCode(within(pending, 5000, "abort"), "EABORTED");
+      await rejectsWithCode(
+        adapter.connect({ hostname: "127.0.0.1", port: silent.port, signal: controller.signal }),
+        "EABORTED",
+      );
+    });
+  });
+}
