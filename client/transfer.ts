@@ -104,14 +104,21 @@ class TransferCore {
       const draining = drain ? drain().catch(() => {}) : undefined;
       if (!drain) this.setup.conn.close();
       try {
-        // Servers differ in how many replies ABOR gets (426 + 226, 226 + 225,
-        // or one); the reply to a NOOP sent behind it marks the end for sure.
+        // One reply ends the transfer (426, or 226 if it had ended), one
+        // answers ABOR (226 or 225). Only then NOOP: ftp-srv answers a NOOP
+        // sent along with ABOR before ABOR itself. Its 200 absorbs any extra
+        // reply a server adds (ftp-srv sends 551, 426 and 226).
         await this.control.send("ABOR");
+        let expected = this.setup.reply.code.isCompletion ? 1 : 2;
+        while (expected > 0) {
+          const reply = await this.control.readReply();
+          if (!reply.code.isPreliminary) expected--;
+        }
         await this.control.send("NOOP");
         for (let replies = 0;; replies++) {
           const reply = await this.control.readReply();
           if (reply.code.value === "200") break;
-          if (replies >= 4) throw new ProtocolError("Unexpected replies after ABOR");
+          if (replies >= 3) throw new ProtocolError("Unexpected replies after ABOR");
         }
       } catch (err) {
         this.control.fail(err);
