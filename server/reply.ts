@@ -4,6 +4,9 @@
  * @module
  */
 
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARACTERS = /[\x00-\x08\x0a-\x1f\x7f]/g;
+
 /**
  * The lines of one reply: `code text` for one line, `code-first ... code last`
  * for several (RFC 959 §4.2). Continuation lines start with a space so no
@@ -16,7 +19,11 @@
  * ```
  */
 export function formatReply(code: number | string, text: string | readonly string[]): string {
-  const lines = (typeof text === "string" ? [text] : [...text]).flatMap((l) => l.split(/\r?\n/));
+  // Control characters (a bare CR above all) echoed from a client's line
+  // could forge reply lines in clients that split on CR: shown as "?".
+  const lines = (typeof text === "string" ? [text] : [...text]).flatMap((l) =>
+    l.split(/\r?\n/).map((part) => part.replace(CONTROL_CHARACTERS, "?"))
+  );
   if (lines.length <= 1) return `${code} ${lines[0] ?? ""}\r\n`;
   const last = lines.pop()!;
   const [first, ...middle] = lines;
