@@ -6,16 +6,16 @@
  * @module
  */
 
-/** Size of every block but the last (the last one grows up to it). */
+/** Size of every block (a file's first block grows up to it). */
 const BLOCK_SIZE = 256 * 1024;
-/** Smallest allocation for the last block, so tiny files stay tiny. */
+/** Smallest allocation of a file's first block. */
 const MIN_TAIL = 64;
 
 /**
  * A byte array made of 256 KiB blocks. Writing at the end or in the middle
- * costs what is written; growth allocates one block at a time (a small last
- * block doubles up to the block size), so a file of `n` bytes holds at most
- * `n` plus one block. Internal to the in-memory backend.
+ * costs what is written; growth allocates one block at a time (the first
+ * block starts small and doubles up to the block size), so a file of `n`
+ * bytes holds at most `n` plus one block. Internal to the in-memory backend.
  */
 export class ChunkedBytes {
   #blocks: Uint8Array[] = [];
@@ -71,25 +71,25 @@ export class ChunkedBytes {
     this.#size = size;
   }
 
-  /** Make room for `end` bytes; new space is zero. */
+  /**
+   * Make room for `end` bytes; new space is zero. Only a file's first block
+   * starts small and doubles (tiny files stay tiny); every later block is
+   * allocated at full size once, so large files leave no garbage behind.
+   */
   #reserve(end: number): void {
     const needed = Math.ceil(end / BLOCK_SIZE);
-    const last = this.#blocks.length - 1;
-    if (last >= 0 && this.#blocks[last].byteLength < BLOCK_SIZE) {
-      const tailNeed = needed - 1 > last ? BLOCK_SIZE : end - last * BLOCK_SIZE;
-      const old = this.#blocks[last];
-      if (tailNeed > old.byteLength) {
-        const grown = new Uint8Array(Math.min(BLOCK_SIZE, Math.max(tailNeed, old.byteLength * 2)));
-        grown.set(old);
-        this.#blocks[last] = grown;
+    if (this.#blocks.length === 0) {
+      this.#blocks.push(new Uint8Array(Math.min(BLOCK_SIZE, Math.max(MIN_TAIL, end))));
+    }
+    const first = this.#blocks[0];
+    if (first.byteLength < BLOCK_SIZE) {
+      const want = needed > 1 ? BLOCK_SIZE : end;
+      if (want > first.byteLength) {
+        const grown = new Uint8Array(Math.min(BLOCK_SIZE, Math.max(want, first.byteLength * 2)));
+        grown.set(first);
+        this.#blocks[0] = grown;
       }
     }
-    while (this.#blocks.length < needed) {
-      const isTail = this.#blocks.length === needed - 1;
-      const tailBytes = end - (needed - 1) * BLOCK_SIZE;
-      this.#blocks.push(
-        new Uint8Array(isTail ? Math.min(BLOCK_SIZE, Math.max(MIN_TAIL, tailBytes)) : BLOCK_SIZE),
-      );
-    }
+    while (this.#blocks.length < needed) this.#blocks.push(new Uint8Array(BLOCK_SIZE));
   }
 }
