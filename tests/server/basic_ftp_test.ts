@@ -24,7 +24,11 @@ async function roundTrip(client: Client, io: Parameters<typeof getFile>[0]) {
   assert.equal(await client.size("file.bin"), data.byteLength);
   assert.ok((await client.lastMod("file.bin")) instanceof Date);
   const list = await client.list();
-  assert.deepEqual(list.map((f) => [f.name, f.isFile, f.size]), [["file.bin", true, data.byteLength]]);
+  assert.deepEqual(list.map((f) => [f.name, f.isFile, f.size]), [[
+    "file.bin",
+    true,
+    data.byteLength,
+  ]]);
   const { sink, bytes } = collector();
   await client.downloadTo(sink, "file.bin");
   assert.equal(await sha256(bytes()), await sha256(data));

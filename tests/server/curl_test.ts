@@ -4,7 +4,14 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pseudoRandomBytes, SERVER_TLS, sha256 } from "../_helpers.ts";
-import { fixturePath, getFile, putFile, runProcess, startServer, type TestServer } from "./_setup.ts";
+import {
+  fixturePath,
+  getFile,
+  putFile,
+  runProcess,
+  startServer,
+  type TestServer,
+} from "./_setup.ts";
 
 const CA = fixturePath("ca.pem");
 
@@ -36,7 +43,10 @@ describe("server with curl", () => {
     assert.equal(down.code, 0, down.stderr);
     assert.equal(await sha256(down.stdout), await sha256(data));
     const list = await curl(`${t.url}/a/b/`);
-    assert.match(list.text, /^-rw-r--r-- +1 ftp ftp +2097275 \w{3} [ \d]\d (\d\d:\d\d| \d{4}) up\.bin\r?\n$/);
+    assert.match(
+      list.text,
+      /^-rw-r--r-- +1 ftp ftp +2097275 \w{3} [ \d]\d (\d\d:\d\d| \d{4}) up\.bin\r?\n$/,
+    );
     const names = await curl("-l", `${t.url}/a/b/`);
     assert.equal(names.text.trim(), "up.bin");
   });
@@ -55,7 +65,13 @@ describe("server with curl", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(await t.io.isFile('/r/new "dir"/renamed.txt'));
     assert.ok(!(await t.io.exists("/r/old name.txt")));
-    const del = await curl("-Q", 'DELE r/new "dir"/renamed.txt', "-Q", 'RMD r/new "dir"', `${t.url}/`);
+    const del = await curl(
+      "-Q",
+      'DELE r/new "dir"/renamed.txt',
+      "-Q",
+      'RMD r/new "dir"',
+      `${t.url}/`,
+    );
     assert.equal(del.code, 0, del.stderr);
     assert.ok(!(await t.io.exists('/r/new "dir"')));
     const missing = await curl("-Q", "DELE nope.txt", `${t.url}/`);

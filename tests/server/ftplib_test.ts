@@ -4,15 +4,20 @@ import { pseudoRandomBytes, SERVER_TLS, sha256 } from "../_helpers.ts";
 import {
   fixturePath,
   getFile,
-  PYTHON,
   putFile,
+  PYTHON,
   runProcess,
   serverTestFile,
   startServer,
 } from "./_setup.ts";
 
 async function ftplib(port: number, scenario: string, ...extra: string[]) {
-  const r = await runProcess(PYTHON, [serverTestFile("ftplib_client.py"), String(port), scenario, ...extra]);
+  const r = await runProcess(PYTHON, [
+    serverTestFile("ftplib_client.py"),
+    String(port),
+    scenario,
+    ...extra,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(new TextDecoder().decode(r.stdout));
 }
@@ -26,7 +31,10 @@ describe("server with Python ftplib", () => {
       assert.equal(out.size, 300_000);
       assert.match(out.mdtm, /^213 \d{14}$/);
       assert.deepEqual(out.mlsd, [["f.bin", "file", "300000"]]);
-      assert.match(out.mlst, /^250-.*\n type=file;size=300000;modify=\d{14};perm=rawfd;unix.mode=0644; \/dir one\/f\.bin\n250 /);
+      assert.match(
+        out.mlst,
+        /^250-.*\n type=file;size=300000;modify=\d{14};perm=rawfd;unix.mode=0644; \/dir one\/f\.bin\n250 /,
+      );
       assert.equal(out.rest_ok, true);
       assert.equal(out.sha256, out.expected);
       assert.equal(out.sha256, await sha256(await getFile(t.io, "/dir one/f.bin")));

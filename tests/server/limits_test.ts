@@ -48,7 +48,9 @@ describe("server limits", () => {
   });
 
   test("maximum connections per user", async () => {
-    const t = await startServer({ users: [new User({ login: "u", password: "p", maximumConnections: 1 })] });
+    const t = await startServer({
+      users: [new User({ login: "u", password: "p", maximumConnections: 1 })],
+    });
     const a = await RawFtp.connect(t.port);
     const b = await RawFtp.connect(t.port);
     try {
@@ -167,7 +169,10 @@ describe("server commands and rules", () => {
       const mkd = await c.send('MKD a "quoted" dir ü');
       assert.equal(mkd.text, '257 "/a ""quoted"" dir ü" created');
       assert.equal((await c.send('CWD a "quoted" dir ü')).code, 250);
-      assert.equal((await c.send("PWD")).text, '257 "/a ""quoted"" dir ü" is the current directory');
+      assert.equal(
+        (await c.send("PWD")).text,
+        '257 "/a ""quoted"" dir ü" is the current directory',
+      );
       assert.equal((await c.send("CDUP")).code, 250);
       const feat = await c.send("FEAT");
       assert.match(feat.text, /^211-Features:\n( [^\n]+\n)+211 End$/);
