@@ -125,7 +125,7 @@ const PATHS = [
   "new.txt",
   "new dir",
   "ünïcødé.txt",
-  "\"quoted\".txt",
+  '"quoted".txt',
 ];
 const INVALID_UTF8 = [
   [0xc3, 0x28],
@@ -234,7 +234,7 @@ export function generateLine(
     // Random bytes; every tenth may carry a bare LF, which splits it into two lines.
     const len = rng.int(300);
     const bytes = rng.bytes(len);
-    if (rng.int(10) > 0) for (let i = 0; i < len; i++) if (bytes[i] === 0x0a) bytes[i] = 0x20;
+    if (rng.int(10) > 0) { for (let i = 0; i < len; i++) if (bytes[i] === 0x0a) bytes[i] = 0x20; }
     return { bytes, category: "random bytes" };
   }
   if (roll < 220) {
@@ -286,7 +286,10 @@ export function generateLine(
   }
   if (roll < 960) {
     const line = rng.int(8) === 0
-      ? rng.pick([`PORT 127,0,0,1,${sinkPort >> 8},${sinkPort & 0xff}`, `EPRT |1|127.0.0.1|${sinkPort}|`])
+      ? rng.pick([
+        `PORT 127,0,0,1,${sinkPort >> 8},${sinkPort & 0xff}`,
+        `EPRT |1|127.0.0.1|${sinkPort}|`,
+      ])
       : rng.pick(STATE_LINES);
     return { bytes: enc(line), category: "state commands" };
   }
@@ -294,7 +297,14 @@ export function generateLine(
   const name = cmd();
   const mixed = [...name].map((c) => rng.int(2) ? c.toLowerCase() : c).join("");
   return {
-    bytes: enc(rng.pick([`${mixed} ${rng.pick(PATHS)}`, ` ${name}`, `${name}  ${rng.pick(PATHS)}`, `${name}\t/`])),
+    bytes: enc(
+      rng.pick([
+        `${mixed} ${rng.pick(PATHS)}`,
+        ` ${name}`,
+        `${name}  ${rng.pick(PATHS)}`,
+        `${name}\t/`,
+      ]),
+    ),
     category: "case and spacing",
   };
 }
@@ -313,10 +323,12 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 export async function fuzzTree(): Promise<MemoryPathIO> {
   const io = new MemoryPathIO();
   await io.mkdir("/home/dir", { parents: true });
-  for (const [path, text] of [["/home/ok.txt", "ok"], ["/home/dir/inner.txt", "inner"], [
-    "/outside.txt",
-    "sentinel",
-  ]]) {
+  for (
+    const [path, text] of [["/home/ok.txt", "ok"], ["/home/dir/inner.txt", "inner"], [
+      "/outside.txt",
+      "sentinel",
+    ]]
+  ) {
     const h = await io.open(path, "write");
     await h.write(new TextEncoder().encode(text));
     await h.close();

@@ -204,7 +204,9 @@ function checkLineCharacters(line: string): void {
   // or forge lines in a client that splits on CR: replies must not echo them.
   // deno-lint-ignore no-control-regex
   if (/[\x00-\x08\x0a-\x1f\x7f]/.test(line)) {
-    throw new MalformedReplyError(`control character in reply ${JSON.stringify(line.slice(0, 80))}`);
+    throw new MalformedReplyError(
+      `control character in reply ${JSON.stringify(line.slice(0, 80))}`,
+    );
   }
 }
 
@@ -272,4 +274,46 @@ export function writeDataConnection(
       resolve();
     });
   });
+}
+
+/** Outcome of {@linkcode runDataCommand}. */
+export interface DataCommandResult {
+  /** Replies to the command (the preliminary `150` and the final one, or one refusal). */
+  replies: RawReply[];
+  /** Bytes the server sent on the data connection. */
+  received: Uint8Array;
+}
+
+/**
+ * PASV, connect, send `command`, and finish the transfer: upload `upload`
+ * when given, else collect what arrives. Works for refused commands too.
+ */
+export async function runDataCommand(
+  session: RawSession,
+  command: string,
+  upload?: Uint8Array,
+  timeoutMs = 10_000,
+): Promise<DataCommandResult> {
+  const port = pasvPort(await session.command("PASV", timeoutMs));
+  const socket = net.connect({ host: "127.0.0.1", port });
+  const parts: Buffer[] = [];
+  socket.on("data", (c: Buffer) => parts.push(c));
+  socket.on("error", () => {});
+  const closed = new Promise<void>((r) => socket.on("close", () => r()));
+  await new Promise<void>((r) => {
+    socket.once("connect", () => r());
+    socket.once("error", () => r());
+  });
+  try {
+    const first = await session.command(command, timeoutMs);
+    const replies = [first];
+    if (first.code === 150 || first.code === 125) {
+      if (upload) socket.end(upload);
+      replies.push(await session.read(timeoutMs));
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    }
+    return { replies, received: new Uint8Array(Buffer.concat(parts)) };
+  } finally {
+    socket.destroy();
+  }
 }

@@ -35,7 +35,11 @@ export class RssSampler {
   summary(): { start: number; peak: number; end: number } {
     const end = process.memoryUsage().rss;
     this.#peak = Math.max(this.#peak, end);
-    return { start: round(this.#start / MiB), peak: round(this.#peak / MiB), end: round(end / MiB) };
+    return {
+      start: round(this.#start / MiB),
+      peak: round(this.#peak / MiB),
+      end: round(end / MiB),
+    };
   }
 }
 

@@ -29,7 +29,10 @@ test("control channel fuzz: 10,000 generated lines, no crash, valid replies, bou
   assert.ok(report.sentinelIntact, "the file beside the user's root is untouched");
   // Closing is a valid answer, but most lines must get a reply.
   assert.ok(report.closedByServer < report.lines / 4, `closed ${report.closedByServer} times`);
-  assert.ok(report.rssMiB.peak - report.rssMiB.start < 400, `RSS grew to ${report.rssMiB.peak} MiB`);
+  assert.ok(
+    report.rssMiB.peak - report.rssMiB.start < 400,
+    `RSS grew to ${report.rssMiB.peak} MiB`,
+  );
 });
 
 test("replies never echo control characters from a command line", async () => {
