@@ -69,7 +69,11 @@ export abstract class AbstractPathIO implements PathIO {
   readonly timeoutMs: number;
   readonly #deadlines?: Deadlines;
 
-  /** @param options Time limit shared by all operations. */
+  /**
+   * Set up the shared machinery.
+   *
+   * @param options Time limit shared by all operations.
+   */
   constructor(options: PathIOBackendOptions = {}) {
     const timeoutMs = options.timeoutMs ?? 0;
     if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);

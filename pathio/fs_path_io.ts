@@ -71,7 +71,11 @@ export class FsPathIO extends AbstractPathIO {
   readonly #atomicWrites: boolean;
   #realRoot?: Promise<string>;
 
-  /** @param options Root directory, time limit and atomic-write default. */
+  /**
+   * A backend over `options.root` (which need not exist yet).
+   *
+   * @param options Root directory, time limit and atomic-write default.
+   */
   constructor(options: FsPathIOOptions) {
     super(options);
     if (!options.root) throw new TypeError("FsPathIO needs a root directory");
@@ -79,6 +83,7 @@ export class FsPathIO extends AbstractPathIO {
     this.#atomicWrites = options.atomicWrites ?? true;
   }
 
+  /** Facts about `path` (follows symbolic links inside the root). */
   protected async doStat(path: string): Promise<PathStat> {
     const real = await this.#locate(path, true);
     const stat = await fs.stat(real);
@@ -92,14 +97,17 @@ export class FsPathIO extends AbstractPathIO {
     };
   }
 
+  /** Create one directory. */
   protected async doMkdir(path: string): Promise<void> {
     await fs.mkdir(await this.#locate(path, false));
   }
 
+  /** Remove an empty directory. */
   protected async doRmdir(path: string): Promise<void> {
     await fs.rmdir(await this.#locate(path, false));
   }
 
+  /** Remove a file. */
   protected async doUnlink(path: string): Promise<void> {
     const real = await this.#locate(path, false);
     // Runtimes disagree on unlink(directory) (EISDIR, EPERM, ENOTEMPTY): ask first.
@@ -109,6 +117,7 @@ export class FsPathIO extends AbstractPathIO {
     await fs.unlink(real);
   }
 
+  /** The names in a directory. */
   protected async *doList(path: string): AsyncIterable<string> {
     const real = await this.#locate(path, true);
     const realRoot = await this.#getRealRoot();
@@ -123,12 +132,14 @@ export class FsPathIO extends AbstractPathIO {
     }
   }
 
+  /** Move with posix `rename` semantics. */
   protected async doRename(from: string, to: string): Promise<void> {
     const realFrom = await this.#locate(from, false);
     const realTo = await this.#locate(to, false);
     await fs.rename(realFrom, realTo);
   }
 
+  /** Open a file in `mode`. */
   protected async doOpen(
     path: string,
     mode: OpenMode,

@@ -72,7 +72,11 @@ export class MemoryPathIO extends AbstractPathIO {
   readonly #fileMode: number;
   readonly #dirMode: number;
 
-  /** @param options Time limit, atomic-write default and modes of new entries. */
+  /**
+   * An empty tree (just `/`).
+   *
+   * @param options Time limit, atomic-write default and modes of new entries.
+   */
   constructor(options: MemoryPathIOOptions = {}) {
     super(options);
     this.#atomicWrites = options.atomicWrites ?? true;
@@ -81,6 +85,7 @@ export class MemoryPathIO extends AbstractPathIO {
     this.#root = newDir(this.#dirMode);
   }
 
+  /** Facts about `path`. */
   protected doStat(path: string): Promise<PathStat> {
     const node = this.#find(path);
     let nlink = 1;
@@ -98,6 +103,7 @@ export class MemoryPathIO extends AbstractPathIO {
     });
   }
 
+  /** Create one directory. */
   protected doMkdir(path: string): Promise<void> {
     const dir = this.#findDir(parent(path));
     const name = baseName(path);
@@ -107,6 +113,7 @@ export class MemoryPathIO extends AbstractPathIO {
     return Promise.resolve();
   }
 
+  /** Remove an empty directory. */
   protected doRmdir(path: string): Promise<void> {
     const dir = this.#findDir(parent(path));
     const node = this.#entry(dir, path);
@@ -119,6 +126,7 @@ export class MemoryPathIO extends AbstractPathIO {
     return Promise.resolve();
   }
 
+  /** Remove a file. */
   protected doUnlink(path: string): Promise<void> {
     const dir = this.#findDir(parent(path));
     const node = this.#entry(dir, path);
@@ -130,12 +138,14 @@ export class MemoryPathIO extends AbstractPathIO {
     return Promise.resolve();
   }
 
+  /** The names in a directory. */
   protected async *doList(path: string): AsyncIterable<string> {
     const dir = this.#findDir(path);
     // A snapshot: the directory may change while the caller iterates.
     yield* [...dir.entries.keys()];
   }
 
+  /** Move with posix `rename` semantics. */
   protected doRename(from: string, to: string): Promise<void> {
     const fromDir = this.#findDir(parent(from));
     const node = this.#entry(fromDir, from);
@@ -161,6 +171,7 @@ export class MemoryPathIO extends AbstractPathIO {
     return Promise.resolve();
   }
 
+  /** Open a file in `mode`. */
   protected doOpen(path: string, mode: OpenMode, options: BackendOpenOptions): Promise<FileHandle> {
     const dir = this.#findDir(parent(path));
     const name = baseName(path);

@@ -6,7 +6,9 @@
  * Paths given to a `PathIO` are absolute, normalized posix paths in the
  * backend's own namespace (`"/"` is the backend's root). Every failure is a
  * `PathIOError` whose `kind` tells what happened and whose `cause` is the
- * backend's original error.
+ * backend's original error. Extend {@linkcode AbstractPathIO} to get path
+ * checks, time limits, `AbortSignal` support and error mapping for free, and
+ * check a backend with the conformance suite (`tests/pathio/_conformance.ts`).
  *
  * @module
  */
@@ -30,7 +32,22 @@ export interface PathStat {
   mode: number;
 }
 
-/** How {@linkcode PathIO.open} opens a file. */
+/**
+ * How {@linkcode PathIO.open} opens a file.
+ *
+ * - `"read"`: an existing file, from `offset` (default 0; past the end reads nothing).
+ * - `"write"`: create or truncate, then write. With an `offset` (REST + STOR)
+ *   the file is cut at `offset` and writing continues there, keeping the
+ *   bytes before it; an `offset` past the current end fails with kind
+ *   `"invalid"`.
+ * - `"append"`: create if missing; every write goes to the end (`seek` does
+ *   not move it).
+ * - `"readwrite"`: an existing file, read and written at `offset` without
+ *   truncating.
+ *
+ * Opening a directory fails with kind `"is-a-directory"`, a missing file
+ * (for `"read"`/`"readwrite"`) or parent directory with `"not-found"`.
+ */
 export type OpenMode =
   /** Read from `offset` (default 0). */
   | "read"
@@ -63,13 +80,20 @@ export interface OpenOptions extends PathIOOptions {
    * For `"write"`: write to a temporary file and rename it over the target
    * only when the handle is closed successfully, so an interrupted upload
    * never damages an existing file. Backends that cannot do this ignore it.
+   * The default is the backend's (`true` for {@linkcode FsPathIO} and
+   * {@linkcode MemoryPathIO}). A write at an `offset` (a resumed upload)
+   * always goes in place: the partial file is what the resume builds on.
    */
   atomic?: boolean;
 }
 
 /**
  * An open file. `close()` commits what was written (for an atomic write it
- * renames the temporary file into place); `abort()` discards it.
+ * renames the temporary file into place); `abort()` discards it. After
+ * either, every operation fails with kind `"invalid"`; so does reading a
+ * handle opened only for writing, or writing one opened for `"read"`.
+ * {@linkcode fileReadable} and {@linkcode fileWritable} turn a handle into
+ * Web Streams.
  */
 export interface FileHandle {
   /** Read into `buffer`; the number of bytes read, or `null` at the end of the file. */
