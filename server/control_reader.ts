@@ -49,6 +49,10 @@ export class ControlLineReader {
    * @throws {LineTooLongError} when a line exceeds the limit.
    */
   async readLine(options: ReadOptions = {}): Promise<Uint8Array | null> {
+    // The time limit covers the whole line: a client dripping one byte at a
+    // time (slow loris) must not restart it with every byte.
+    const { timeoutMs } = options;
+    const deadline = timeoutMs !== undefined && timeoutMs > 0 ? Date.now() + timeoutMs : null;
     while (true) {
       const lf = this.#pending.indexOf(LF);
       if (lf >= 0) {
@@ -68,7 +72,10 @@ export class ControlLineReader {
       if (this.#pending.byteLength > this.#maxLineLength + 1) {
         throw new LineTooLongError(this.#maxLineLength);
       }
-      const chunk = await this.#reader.readUpTo(this.#maxLineLength + 2, options);
+      const chunk = await this.#reader.readUpTo(
+        this.#maxLineLength + 2,
+        deadline === null ? options : { ...options, timeoutMs: Math.max(1, deadline - Date.now()) },
+      );
       if (chunk === null) {
         if (this.#pending.byteLength === 0) return null;
         const rest = this.#pending;
