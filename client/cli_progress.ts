@@ -61,6 +61,8 @@ export class CliProgressDisplay {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
     this.#start = this.#now();
+    // Plain lines wait one interval: the first reports' rates are noise.
+    if (!options.interactive) this.#lastDraw = this.#start;
   }
 
   /** Receives the `onProgress` reports of every transfer. */
@@ -81,7 +83,7 @@ export class CliProgressDisplay {
   message(line: string): void {
     this.#clearLine();
     this.#options.write(line + "\n");
-    this.#lastDraw = -Infinity;
+    if (this.#options.interactive) this.#lastDraw = -Infinity;
   }
 
   /** Remove the status line (on a terminal); call once at the end. */
@@ -174,7 +176,8 @@ export class CliProgressDisplay {
       line = `${formatByteSize(this.#bytes)}  ${formatByteRate(rate)}`;
     }
     line = `${this.#filesPrefix()}${line}  ${this.#current}`;
-    const columns = Math.max(20, this.#options.columns?.() ?? 80);
+    const reported = this.#options.columns?.();
+    const columns = reported && reported >= 20 ? reported : 80;
     if (line.length > columns - 1) line = line.slice(0, columns - 2) + "…";
     // \r returns to column 0; ESC[K erases the rest of the previous line.
     this.#options.write(`\r${line}\x1b[K`);
