@@ -36,6 +36,7 @@ export interface BunSocket<T> {
   upgradeTLS(options: {
     data: T;
     tls: BunTlsOptions;
+    isServer?: boolean;
     socket: BunSocketHandlers<T>;
   }): [BunSocket<T>, BunSocket<T>];
   getSession(): unknown;

@@ -162,6 +162,7 @@ export class BunConnection implements Connection {
         rejectUnauthorized: options.rejectUnauthorized ?? true,
       },
       new BunConnection(true, options.rejectUnauthorized ?? true, bunSessionData(options.session)),
+      false,
     );
   }
 
@@ -170,10 +171,15 @@ export class BunConnection implements Connection {
       { cert: options.cert, key: options.key, ca: options.ca, minVersion: options.minVersion },
       // The server side does not check client certificates here.
       new BunConnection(true, false),
+      true,
     );
   }
 
-  async #upgrade(tls: BunTlsOptions, next: BunConnection): Promise<Connection> {
+  async #upgrade(
+    tls: BunTlsOptions,
+    next: BunConnection,
+    isServer: boolean,
+  ): Promise<Connection> {
     if (this.#secure) throw new FtpError("Connection is already secure");
     if (this.readable.locked || this.writable.locked) {
       throw new FtpError("Release the connection's readable and writable before starting TLS");
@@ -185,6 +191,7 @@ export class BunConnection implements Connection {
     const [, secure] = this.#socket.upgradeTLS({
       data: next,
       tls,
+      isServer,
       socket: BunConnection.handlers,
     });
     next.#offerOn(secure);
