@@ -11,7 +11,7 @@ import { nodeSocketAdapter, setSocketAdapter } from "../../streams/mod.ts";
 if (process.env.FTPKIT_NODE_ADAPTER) setSocketAdapter(nodeSocketAdapter);
 import { type Peer, startFtpSrv, startPyftpdlib, startVsftpd } from "./_peers.ts";
 import { TlsSessionReuseError } from "../../client/errors.ts";
-import { readAll } from "../_helpers.ts";
+import { readAll, RUNTIME } from "../_helpers.ts";
 import { join } from "../../pathio/posix.ts";
 
 function peerSuite(
@@ -67,15 +67,23 @@ describe("client against vsftpd FTPS (require_ssl_reuse=YES)", () => {
   });
   after(() => peer?.stop());
 
-  test("passive: resumes the TLS session, or fails with TlsSessionReuseError where the adapter cannot", async () => {
+  // Node and Bun can resume the control connection's session; Deno has no API.
+  const resumes = RUNTIME !== "deno";
+
+  test(`passive: ${resumes ? "resumes the TLS session" : "fails with TlsSessionReuseError"}`, async () => {
     await using client = await connectTo(peer!, { passive: true, tls: true });
-    const canResume = await probeResume(client);
-    if (canResume) await runScenario(client);
+    assert.equal(await probeResume(client), resumes);
+    if (resumes) await runScenario(client);
   });
 
-  test("active", async () => {
+  // In active mode the client upgrades a connection it accepted. Bun's native
+  // sockets cannot resume a session there (oven-sh/bun#25044), so on Bun
+  // either outcome is valid, but a failure must still be the documented one.
+  test(`active: ${RUNTIME === "node" ? "resumes the TLS session" : "resumes or fails clearly"}`, async () => {
     await using client = await connectTo(peer!, { passive: false, tls: true });
-    if (await probeResume(client)) await runScenario(client);
+    const resumed = await probeResume(client);
+    if (RUNTIME !== "bun") assert.equal(resumed, resumes);
+    if (resumed) await runScenario(client);
   });
 });
 
