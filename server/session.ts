@@ -421,11 +421,19 @@ export class ServerSession {
       this.close();
       return;
     }
-    const secure = await waitFor(
-      this.connection.startTlsServer(tls),
-      { timeoutMs: this.settings.socketTimeout ?? undefined },
-      "TLS handshake",
-    );
+    let secure: Connection;
+    try {
+      secure = await waitFor(
+        this.connection.startTlsServer(tls),
+        { timeoutMs: this.settings.socketTimeout ?? undefined },
+        "TLS handshake",
+      );
+    } catch (err) {
+      // The plain writer is released: no reply is possible, only hanging up.
+      this.host.events.emit("error", { sessionId: this.id, error: err });
+      this.close();
+      return;
+    }
     this.connection = secure;
     this.#reader = new ControlLineReader(secure.readable, this.settings.maxLineLength);
     this.#writer = secure.writable.getWriter();
