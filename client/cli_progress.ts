@@ -96,7 +96,9 @@ export class CliProgressDisplay {
     const now = this.#now();
     let state = this.#transfers.get(key);
     if (!state) {
-      state = { bytes: 0, total: report.total, start: now };
+      // The transfer began before its first report: estimate when from the reporter's rate.
+      const running = report.bytesPerSecond > 0 ? (report.bytes / report.bytesPerSecond) * 1000 : 0;
+      state = { bytes: 0, total: report.total, start: now - running };
       this.#transfers.set(key, state);
     }
     this.#bytes += Math.max(0, report.bytes - state.bytes);
@@ -175,10 +177,19 @@ export class CliProgressDisplay {
     } else {
       line = `${formatByteSize(this.#bytes)}  ${formatByteRate(rate)}`;
     }
-    line = `${this.#filesPrefix()}${line}  ${this.#current}`;
+    line = this.#filesPrefix() + line;
     const reported = this.#options.columns?.();
     const columns = reported && reported >= 20 ? reported : 80;
-    if (line.length > columns - 1) line = line.slice(0, columns - 2) + "…";
+    // The file name gets what is left of the line, shortened from the left.
+    const room = columns - 1 - line.length - 2;
+    if (room >= 8) {
+      const name = this.#current.length > room
+        ? "…" + this.#current.slice(this.#current.length - room + 1)
+        : this.#current;
+      line += `  ${name}`;
+    } else if (line.length > columns - 1) {
+      line = line.slice(0, columns - 1);
+    }
     // \r returns to column 0; ESC[K erases the rest of the previous line.
     this.#options.write(`\r${line}\x1b[K`);
     this.#lineShown = true;
