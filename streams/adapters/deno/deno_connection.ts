@@ -65,6 +65,8 @@ export class DenoConnection implements Connection {
   #reading = false;
   #closedByUs = false;
   #released = false;
+  /** Cancels a TLS handshake in progress (it owns the resource meanwhile). */
+  #cancelHandshake: (() => void) | null = null;
   #resolveClosed!: () => void;
 
   /**
@@ -170,7 +172,10 @@ export class DenoConnection implements Connection {
   }
 
   close(): void {
-    if (this.#released) return;
+    if (this.#released) {
+      this.#cancelHandshake?.();
+      return;
+    }
     this.#closedByUs = true;
     this.#release();
   }
@@ -186,6 +191,7 @@ export class DenoConnection implements Connection {
    */
   async startTlsClient(options: ClientTlsOptions = {}): Promise<Connection> {
     const conn = this.#prepareUpgrade();
+    this.#cancelHandshake = () => conn.close();
     try {
       if (options.rejectUnauthorized === false) {
         const duplex = new DenoConnDuplex(conn);
@@ -209,6 +215,8 @@ export class DenoConnection implements Connection {
       } catch { /* the TLS layer may own it already */ }
       this.#resolveClosed();
       throw toSocketError(err, "TLS handshake");
+    } finally {
+      this.#cancelHandshake = null;
     }
   }
 
@@ -218,6 +226,7 @@ export class DenoConnection implements Connection {
    */
   async startTlsServer(options: ServerTlsOptions): Promise<Connection> {
     const duplex = new DenoConnDuplex(this.#prepareUpgrade());
+    this.#cancelHandshake = () => duplex.destroy();
     try {
       return this.#follow(
         await startTlsServerOver(duplex, options, {
@@ -230,6 +239,8 @@ export class DenoConnection implements Connection {
       duplex.destroy();
       this.#resolveClosed();
       throw err;
+    } finally {
+      this.#cancelHandshake = null;
     }
   }
 
