@@ -10,7 +10,6 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join as osJoin } from "node:path";
 import { Client, type ClientOptions, type TransferProgress } from "../../client/mod.ts";
 import { join } from "../../pathio/posix.ts";
-import { FtpError } from "../../streams/errors.ts";
 import {
   CA_PEM,
   pseudoRandomBytes,
@@ -48,7 +47,6 @@ export function connectTo(
 }
 
 const BIG = 1024 * 1024 + 123;
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** Run every operation; throws (assert) on the first difference. */
@@ -217,5 +215,3 @@ function concatRandom(total: number, chunk: number, seed: number): Uint8Array {
   }
   return out;
 }
-
-export { enc, FtpError };

@@ -18,7 +18,7 @@ import {
 } from "../../streams/errors.ts";
 import { readAll, tempDir } from "../_helpers.ts";
 import { type FakeHandler, type FakeServerOptions, startFakeServer } from "./_fake_server.ts";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 const enc = new TextEncoder();
@@ -347,7 +347,7 @@ describe("client against misbehaving servers", () => {
     const good = createHash("sha256").update(content).digest("hex");
     let digest = good;
     const files = serveFile(content);
-    await withFake(async (command, session) => {
+    await withFake((command, session) => {
       if (command === "OPTS HASH SHA-256") {
         session.send("200 SHA-256\r\n");
         return true;
@@ -400,5 +400,3 @@ describe("client against misbehaving servers", () => {
     });
   });
 });
-
-export { writeFile };
