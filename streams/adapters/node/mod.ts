@@ -255,6 +255,8 @@ export class NodeConnection implements Connection {
     }
     this.#socket.pause();
     this.#detach();
+    // The TLS layer reports failures; a late error on the plain socket must not crash.
+    this.#socket.on("error", () => {});
     return this.#socket;
   }
 }
@@ -358,6 +360,8 @@ class NodeListener implements Listener {
 
   constructor(server: net.Server, tlsOptions: ServerTlsOptions | undefined) {
     this.#server = server;
+    // After listening, errors (e.g. EMFILE on accept) end the listener instead of the process.
+    server.on("error", (err) => this.#fail(toSocketError(err, "accept")));
     const info = server.address() as net.AddressInfo;
     this.address = address(info.address, info.port);
     server.on("connection", (socket: net.Socket) => {
@@ -389,11 +393,15 @@ class NodeListener implements Listener {
   }
 
   close(): void {
+    this.#fail(new ConnectionClosedError("Listener closed"));
+  }
+
+  #fail(reason: SocketError): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#server.close();
     for (const conn of this.#queue.splice(0)) conn.close();
-    for (const w of this.#waiters.splice(0)) w.reject(new ConnectionClosedError("Listener closed"));
+    for (const w of this.#waiters.splice(0)) w.reject(reason);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
