@@ -10,6 +10,7 @@ import type { PathIO } from "../../pathio/path_io.ts";
 import { Server } from "../../server/server.ts";
 import { User } from "../../server/user.ts";
 import { CA_PEM, delay, pseudoRandomBytes, SERVER_TLS, sha256, tempDir } from "../_helpers.ts";
+import { FtpError } from "../../streams/errors.ts";
 import { FaultyPathIO } from "./_faulty_path_io.ts";
 import { pasvPort, type RawReply, RawSession } from "./_raw_session.ts";
 import { canBind, eventually } from "./_resources.ts";
@@ -82,6 +83,7 @@ describe("faults: vanishing clients, ABOR, backend errors", () => {
   let port: number;
   let dataPorts: number[];
   let keepHash: string;
+  const unexpected: unknown[] = [];
 
   before(async () => {
     const memory = new MemoryPathIO();
@@ -101,6 +103,9 @@ describe("faults: vanishing clients, ABOR, backend errors", () => {
       waitFutureTimeout: 1500,
       idleTimeout: 10_000,
       failedLoginDelay: 10,
+    });
+    server.on("error", ({ error }) => {
+      if (!(error instanceof FtpError)) unexpected.push(error);
     });
     port = (await server.start("127.0.0.1", 0)).port;
   });
@@ -300,6 +305,7 @@ describe("faults: vanishing clients, ABOR, backend errors", () => {
 
   test("afterwards: every data port can be bound again, no session or handle left", async () => {
     await settled();
+    assert.deepEqual(unexpected, [], "the server hit errors that are not ftpkit errors");
     for (const p of dataPorts) {
       counts.portsChecked++;
       const free = await canBind(p);
