@@ -178,7 +178,8 @@ export class Client implements AsyncDisposable {
 
   /**
    * Connect, optionally upgrade to TLS, and log in. `host` may be an
-   * `ftp://user:password@host:port/` or `ftps://` URL.
+   * `ftp://user:password@host:port/path` or `ftps://` URL (implicit TLS);
+   * a path other than `/` becomes the current directory.
    *
    * @example
    * ```ts
@@ -190,8 +191,10 @@ export class Client implements AsyncDisposable {
   static async context(host: string | URL, options: ContextOptions = {}): Promise<Client> {
     let settings = { ...options };
     let hostname = String(host);
+    let directory = "";
     if (host instanceof URL || /^ftps?:\/\//i.test(hostname)) {
       const url = parseFtpUrl(host);
+      directory = url.path === "/" ? "" : url.path;
       hostname = url.host;
       settings = {
         ...settings,
@@ -211,6 +214,7 @@ export class Client implements AsyncDisposable {
         );
       }
       await client.login(settings);
+      if (directory) await client.changeDirectory(directory, { signal: settings.signal });
       return client;
     } catch (err) {
       client.close();
@@ -486,9 +490,9 @@ export class Client implements AsyncDisposable {
           [],
           options,
         );
-        const factLine = reply.lines.slice(1, -1).find((l) => l.startsWith(" ")) ??
-          reply.lines.find((l) => /^\s*\S+=/.test(l.slice(reply.lines.length > 1 ? 0 : 4)));
-        const info = factLine ? parseMlsxLine(factLine.trim()) : null;
+        // RFC 3659 §7.2: the facts are the one line between the first and last.
+        const factLine = reply.lines.slice(1, -1).find((l) => l.startsWith(" "));
+        const info = factLine ? parseMlsxLine(factLine) : null;
         if (!info) throw new ProtocolError(`Cannot parse MLST reply: ${reply.lines.join(" | ")}`);
         return info;
       }
