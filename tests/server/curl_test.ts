@@ -119,9 +119,12 @@ describe("server with curl over TLS", () => {
       const up = await curl("--ssl-reqd", "--cacert", CA, "-T", local, `${t.url}/s.bin`);
       assert.equal(up.code, 0, up.stderr);
       assert.equal(await sha256(await getFile(t.io, "/s.bin")), await sha256(data));
-      const down = await curl("--ssl-reqd", "--cacert", CA, `${t.url}/s.bin`);
+      const down = await curl("-v", "--ssl-reqd", "--cacert", CA, `${t.url}/s.bin`);
       assert.equal(down.code, 0, down.stderr);
       assert.equal(await sha256(down.stdout), await sha256(data));
+      // The data connection resumed the control connection's session: one full handshake only.
+      assert.match(down.stderr, /re-using session ID/);
+      assert.equal(down.stderr.match(/\(IN\), TLS handshake, Certificate \(11\)/g)?.length, 1);
       const list = await curl("--ssl-reqd", "--cacert", CA, `${t.url}/`);
       assert.match(list.text, /s\.bin/);
       const plain = await curl(`${t.url}/s.bin`);
