@@ -23,8 +23,11 @@ export interface TestServer {
   close: () => Promise<void>;
 }
 
-/** Start a server on 127.0.0.1 with a `MemoryPathIO` and user `u`/`p` (full rights) unless overridden. */
-export async function startServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
+/** Start a server on `host` with a `MemoryPathIO` and user `u`/`p` (full rights) unless overridden. */
+export async function startServer(
+  options: Partial<ServerOptions> = {},
+  host = "127.0.0.1",
+): Promise<TestServer> {
   const io = new MemoryPathIO({ atomicWrites: false });
   const server = new Server({
     pathIO: io,
@@ -32,7 +35,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     failedLoginDelay: 10,
     ...options,
   });
-  const { port } = await server.start("127.0.0.1", 0);
+  const { port } = await server.start(host, 0);
   return {
     server,
     port,

@@ -108,6 +108,24 @@ describe("server with curl", () => {
   });
 });
 
+describe("server with curl over IPv6", () => {
+  test("EPSV and EPRT on ::1", async () => {
+    const t = await startServer({}, "::1");
+    try {
+      await putFile(t.io, "/v6.txt", new TextEncoder().encode("six"));
+      const url = `ftp://u:p@[::1]:${t.port}/v6.txt`;
+      const passive = await curl("-g", url);
+      assert.equal(passive.code, 0, passive.stderr);
+      assert.equal(new TextDecoder().decode(passive.stdout), "six");
+      const active = await curl("-g", "-P", "-", url);
+      assert.equal(active.code, 0, active.stderr);
+      assert.equal(new TextDecoder().decode(active.stdout), "six");
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe("server with curl over TLS", () => {
   test("explicit FTPS with --ssl-reqd, TLS required for login and data", async () => {
     const t = await startServer({ tls: SERVER_TLS, requireTls: true, requireDataTls: true });

@@ -2,6 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { delay, pseudoRandomBytes, sha256 } from "../_helpers.ts";
+import { MemoryPathIO } from "../../pathio/memory_path_io.ts";
+import type { PathStat } from "../../pathio/path_io.ts";
 import { Permission } from "../../server/permission.ts";
 import { User } from "../../server/user.ts";
 import { RawFtp } from "./_raw_client.ts";
@@ -110,6 +112,77 @@ describe("server limits", () => {
       await c.closed;
     } finally {
       c.close();
+      await t.close();
+    }
+  });
+
+  test("socket timeout: a client that stops reading a download gets 426", async () => {
+    const t = await startServer({ socketTimeout: 500 });
+    const c = await RawFtp.connect(t.port);
+    try {
+      await putFile(t.io, "/big", pseudoRandomBytes(48 * 1024 * 1024));
+      await c.login("u", "p");
+      const port = await c.epsv();
+      const data = net.connect({ host: "127.0.0.1", port });
+      data.on("error", () => {});
+      data.pause(); // never read: the server's writes stall once the socket buffers are full
+      assert.equal((await c.send("RETR big")).code, 150);
+      assert.equal((await c.read(20_000)).code, 426);
+      assert.equal((await c.send("NOOP")).code, 200);
+      data.destroy();
+    } finally {
+      c.close();
+      await t.close();
+    }
+  });
+
+  test("path timeout: a storage call that hangs gets 451", async () => {
+    class SlowStat extends MemoryPathIO {
+      protected override async doStat(path: string, signal?: AbortSignal): Promise<PathStat> {
+        if (path.endsWith("/slow")) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 3000);
+            signal?.addEventListener("abort", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        return await super.doStat(path);
+      }
+    }
+    const io = new SlowStat();
+    const t = await startServer({ pathIO: io, pathTimeout: 200 });
+    const c = await RawFtp.connect(t.port);
+    try {
+      await putFile(io, "/slow", new Uint8Array(1));
+      await c.login("u", "p");
+      const start = performance.now();
+      assert.equal((await c.send("SIZE slow")).code, 451);
+      assert.ok(performance.now() - start < 2500);
+      assert.equal((await c.send("NOOP")).code, 200);
+    } finally {
+      c.close();
+      await t.close();
+    }
+  });
+
+  test("a per-user speed limit is shared by the user's sessions", async () => {
+    const user = new User({ login: "u", password: "p", writeSpeedLimit: 1024 * 1024 });
+    const t = await startServer({ users: [user] });
+    const clients = [await RawFtp.connect(t.port), await RawFtp.connect(t.port)];
+    try {
+      const data = pseudoRandomBytes(384 * 1024);
+      await putFile(t.io, "/f", data);
+      for (const c of clients) await c.login("u", "p");
+      const start = performance.now();
+      const results = await Promise.all(clients.map((c) => c.transfer("RETR f")));
+      const seconds = (performance.now() - start) / 1000;
+      for (const r of results) assert.equal(await sha256(r.data), await sha256(data));
+      // 2 × 384 KiB through one 1 MiB/s limit: at least ~0.7 s (a lower bound, not a speed).
+      assert.ok(seconds >= 0.6, `took ${seconds} s`);
+    } finally {
+      for (const c of clients) c.close();
       await t.close();
     }
   });
@@ -358,22 +431,37 @@ describe("server commands and rules", () => {
     }
   });
 
-  test("passive port range exhausted: 425; forced PASV address", async () => {
+  test("passive port range exhausted: 425", async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     const busy = (blocker.address() as net.AddressInfo).port;
-    const t = await startServer({ dataPorts: [busy], ipv4PasvForcedResponseAddress: "10.1.2.3" });
+    const t = await startServer({ dataPorts: [busy] });
     const c = await RawFtp.connect(t.port);
     try {
       await c.login("u", "p");
       assert.equal((await c.send("PASV")).code, 425);
       assert.equal((await c.send("EPSV")).code, 425);
-      blocker.close();
-      await delay(50);
-      const pasv = await c.send("PASV");
-      assert.equal(pasv.text, `227 Entering Passive Mode (10,1,2,3,${busy >> 8},${busy & 255})`);
+      assert.equal((await c.send("NOOP")).code, 200);
     } finally {
       blocker.close();
+      c.close();
+      await t.close();
+    }
+  });
+
+  test("PASV announces the forced address and a port of the range", async () => {
+    const t = await startServer({
+      dataPorts: [40000, 40001, 40002, 40003],
+      ipv4PasvForcedResponseAddress: "10.1.2.3",
+    });
+    const c = await RawFtp.connect(t.port);
+    try {
+      await c.login("u", "p");
+      const pasv = await c.send("PASV");
+      const m = pasv.text.match(/^227 Entering Passive Mode \(10,1,2,3,(\d+),(\d+)\)$/);
+      assert.ok(m, pasv.text);
+      assert.ok([40000, 40001, 40002, 40003].includes(Number(m[1]) * 256 + Number(m[2])));
+    } finally {
       c.close();
       await t.close();
     }
