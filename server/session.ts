@@ -304,7 +304,7 @@ export class ServerSession {
     this.endLogin();
     if (!this.host.claimUserSlot(user)) {
       await this.reply(421, "Too many connections for this user");
-      this.close();
+      await this.hangUp();
       return;
     }
     this.#userSlot = user;
