@@ -1,8 +1,8 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Connection } from "../../streams/mod.ts";
-import { delay, RUNTIME } from "../_helpers.ts";
-import { adaptersUnderTest, startServer, within } from "./_adapter_helpers.ts";
+import { CA_PEM, delay, RUNTIME, SERVER_TLS } from "../_helpers.ts";
+import { adaptersUnderTest, pausedTlsCaveat, startServer, within } from "./_adapter_helpers.ts";
 
 const CHUNK = 1024 * 1024;
 const TOTAL = 64 * 1024 * 1024;
@@ -20,11 +20,21 @@ for (const adapter of adaptersUnderTest()) {
     const stops: (() => void)[] = [];
     after(() => stops.forEach((stop) => stop()));
 
-    test("a peer that does not read stalls the writer within a bounded buffer", async () => {
+    for (const secure of [false, true]) {
+      const skip = secure ? pausedTlsCaveat(adapter) : undefined;
+      const name = `a peer that does not read stalls the writer within a bounded buffer (${
+        secure ? "TLS" : "TCP"
+      })`;
+      test(name, { skip }, () => slowReader(secure));
+    }
+
+    async function slowReader(secure: boolean): Promise<void> {
       let startReading!: () => void;
       const readGate = new Promise<void>((resolve) => startReading = resolve);
       let readBytes = 0;
-      const server = await startServer(adapter, {}, async (conn: Connection) => {
+      const server = await startServer(adapter, secure ? { tls: SERVER_TLS } : {}, async (
+        conn: Connection,
+      ) => {
         await readGate;
         for await (const chunk of conn.readable as unknown as AsyncIterable<Uint8Array>) {
           readBytes += chunk.byteLength;
@@ -32,7 +42,11 @@ for (const adapter of adaptersUnderTest()) {
         return readBytes;
       });
       stops.push(server.stop);
-      const conn = await adapter.connect({ hostname: "127.0.0.1", port: server.port });
+      const conn = await adapter.connect({
+        hostname: "127.0.0.1",
+        port: server.port,
+        tls: secure ? { caCerts: [CA_PEM], serverName: "localhost" } : undefined,
+      });
       const writer = conn.writable.getWriter();
       const chunk = new Uint8Array(CHUNK).fill(0x5a);
       let accepted = 0;
@@ -60,6 +74,6 @@ for (const adapter of adaptersUnderTest()) {
       assert.ok(stalledAt >= 0, "the writer never stalled although nobody read");
       assert.ok(stalledAt < BOUND, `${stalledAt} bytes accepted before stalling`);
       assert.ok(maxInFlight < BOUND, `${maxInFlight} bytes were written but unread at once`);
-    });
+    }
   });
 }
