@@ -6,7 +6,7 @@
  * @module
  */
 
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import * as net from "node:net";
 
 const MiB = 1024 * 1024;
@@ -53,6 +53,21 @@ export function openFdCount(pid: number | "self" = "self"): number | null {
     return readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     return null;
+  }
+}
+
+/** What each open descriptor of process `pid` points at (`socket:[…]`, `anon_inode:[eventfd]`, paths). */
+export function openFdTargets(pid: number | "self" = "self"): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return "gone";
+      }
+    });
+  } catch {
+    return [];
   }
 }
 
