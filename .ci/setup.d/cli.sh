@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Tools the CLI, examples and package suites need: script(1) from util-linux/bsdutils
+# (runs the CLI on a pseudo-terminal in tests/cli/cli_terminal_test.ts) and stty.
+# Node, npm, Deno and Bun come from the runner image and npm devDependencies.
+set -euo pipefail
+missing=()
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+command -v stty >/dev/null 2>&1 || missing+=(coreutils)
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
