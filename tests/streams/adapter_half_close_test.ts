@@ -56,6 +56,22 @@ for (const adapter of adaptersUnderTest()) {
         }
       });
 
+      test("close() with unread data queued ends both sides promptly", async () => {
+        const server = await startServer(adapter, listenOptions, async (conn) => {
+          const writer = conn.writable.getWriter();
+          const chunk = new Uint8Array(1024 * 1024);
+          // Ends with an error once the client is gone; bounded in case it never goes.
+          for (let i = 0; i < 256; i++) await writer.write(chunk);
+        });
+        stops.push(server.stop);
+        const conn = await connect(server.port);
+        await delay(300); // the read queue fills up; the socket is paused
+        conn.close();
+        await within(conn.closed, 3000, "closed after close()");
+        const outcome = await within(server.served[0], 5000, "server's writes");
+        assert.ok(outcome instanceof Error, "the server's writes fail once the client is gone");
+      });
+
       test("the server closes its write side and still reads the late reply", async () => {
         let fromClient: Promise<string> | undefined;
         const server = await startServer(adapter, listenOptions, async (conn) => {

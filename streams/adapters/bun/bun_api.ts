@@ -27,8 +27,10 @@ export interface BunSocket<T> {
   write(data: Uint8Array): number;
   /** Half-close: send FIN, keep reading. */
   shutdown(halfClose?: boolean): void;
-  /** Full close after flushing. */
+  /** Full close after flushing; on TLS it waits for the peer's close_notify. */
   end(): void;
+  /** Full close now, with FIN (and close_notify), without waiting for the peer. */
+  close(): void;
   terminate(): void;
   pause(): void;
   resume(): void;

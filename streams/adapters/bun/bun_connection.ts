@@ -143,7 +143,10 @@ export class BunConnection implements Connection {
   close(): void {
     if (this.#isClosed || this.#upgraded) return;
     this.#closedByUs = true;
-    this.#socket?.end();
+    // `close()` rather than `end()`, which on TLS waits for the peer's
+    // close_notify (forever if the peer keeps its side open or the socket is
+    // paused); `terminate()` would reset the connection.
+    this.#socket?.close();
   }
 
   tlsSession(): TlsSession | undefined {
@@ -245,7 +248,7 @@ export class BunConnection implements Connection {
   }
 
   #onData(bytes: Uint8Array): void {
-    if (this.#upgraded || this.#readDone) return;
+    if (this.#upgraded || this.#readDone || this.#closedByUs) return;
     this.#controller.enqueue(bytes);
     if ((this.#controller.desiredSize ?? 0) <= 0 && !this.#paused) {
       this.#paused = true;

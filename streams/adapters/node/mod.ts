@@ -293,7 +293,7 @@ export function startTlsClientOver(
       rejectUnauthorized: options.rejectUnauthorized ?? true,
       session: sessionData(options.session),
     } as tls.ConnectionOptions);
-    settleHandshake(secure, "secureConnect", connection, resolve, reject);
+    settleHandshake(secure, transport, "secureConnect", connection, resolve, reject);
   });
 }
 
@@ -315,17 +315,21 @@ export function startTlsServerOver(
       isServer: true,
       secureContext: secureContextFor(options),
     });
-    settleHandshake(secure, "secure", connection, resolve, reject);
+    settleHandshake(secure, transport, "secure", connection, resolve, reject);
   });
 }
 
 function settleHandshake(
   secure: tls.TLSSocket,
+  transport: Duplex,
   event: "secure" | "secureConnect",
   connection: NodeConnectionOptions,
   resolve: (c: Connection) => void,
   reject: (e: unknown) => void,
 ): void {
+  // A failing transport ends the TLS socket: over a JS stream, Deno 2.9's
+  // node:tls would otherwise go on accepting (and dropping) writes.
+  transport.on("error", (err: Error) => secure.destroy(err));
   const onError = (err: Error) => {
     secure.destroy();
     reject(toSocketError(err, "TLS handshake"));
