@@ -13,6 +13,7 @@ import {
 } from "./_cli.ts";
 
 const SIZE = 1024 * 1024;
+const ERASE_TO_END_OF_LINE = "\x1b[K";
 const RATE = 320 * 1024;
 
 let server: CliTestServer;
@@ -42,12 +43,15 @@ test("in a terminal, a throttled download redraws a progress bar with percentage
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const screen = run.stdout;
   // Each redraw starts with CR and ends by erasing the rest of the line.
-  const frames = screen.split("\r").filter((f) => f.includes("\x1b[K") && f.includes("ETA"));
+  const frames = screen.split("\r").filter((f) =>
+    f.includes(ERASE_TO_END_OF_LINE) && f.includes("ETA")
+  );
   assert.ok(frames.length >= 3, `expected several redraws, got:\n${JSON.stringify(screen)}`);
   const bar =
-    /^ *(\d{1,3})% \[[#.]{24}\] [\d.]+ \S+\/1\.00 MiB {2}[\d.]+ \S+\/s {2}ETA \d+:\d\d {2}\/big\.bin\x1b\[K$/;
+    /^ *(\d{1,3})% \[[#.]{24}\] [\d.]+ \S+\/1\.00 MiB {2}[\d.]+ \S+\/s {2}ETA \d+:\d\d {2}\/big\.bin$/;
   const percents = frames.map((f) => {
-    const m = bar.exec(f);
+    assert.ok(f.endsWith(ERASE_TO_END_OF_LINE), JSON.stringify(f));
+    const m = bar.exec(f.slice(0, -ERASE_TO_END_OF_LINE.length));
     assert.ok(m, `not a progress frame: ${JSON.stringify(f)}`);
     return Number(m[1]);
   });
@@ -56,7 +60,7 @@ test("in a terminal, a throttled download redraws a progress bar with percentage
   }
   assert.ok(percents[0] < 100, String(percents));
   // Every frame fits the 100 columns the terminal has.
-  for (const f of frames) assert.ok(f.replace("\x1b[K", "").length < 100, f);
+  for (const f of frames) assert.ok(f.replace(ERASE_TO_END_OF_LINE, "").length < 100, f);
   assert.match(screen, /\/big\.bin: 1\.00 MiB in \d+:\d\d \([\d.]+ \S+\/s\)/);
   assert.equal(await sha256(await readFile(destination)), await sha256(data));
 });

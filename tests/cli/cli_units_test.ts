@@ -168,6 +168,7 @@ describe("CliProgressDisplay", () => {
       frames[3],
       " 40% [##########..............] 400 B/1000 B  100 B/s  ETA 0:06  /f.bin\x1b[K",
     );
+    // deno-lint-ignore no-control-regex
     assert.match(out, /\r\x1b\[K\/f\.bin: 1000 B in 0:10 \(100 B\/s\)\n$/);
   });
 
@@ -186,6 +187,7 @@ describe("CliProgressDisplay", () => {
     }
     display.callback(report(1000, true));
     display.close();
+    // deno-lint-ignore no-control-regex
     assert.doesNotMatch(out, /[\r\x1b]/);
     const lines = out.trimEnd().split("\n");
     assert.deepEqual(lines.slice(0, 2), [
@@ -207,7 +209,7 @@ describe("CliProgressDisplay", () => {
     display.expect(3000, 3);
     clock = 1000;
     display.callback(report(500));
-    assert.match(out, /^\r\[0\/3\]  16% \[/);
+    assert.match(out, /^\r\[0\/3\] {2}16% \[/);
   });
 
   test("formats sizes and durations", () => {
