@@ -882,6 +882,11 @@ export class Client implements AsyncDisposable {
     return parseListLine(line, now) ?? custom(line, now);
   }
 
+  /**
+   * Read a listing's lines through the same transfer stream downloads use,
+   * so timeouts, abort signals (ABOR) and TLS close the same way; the
+   * caller already holds the turn.
+   */
   async #readListingLines(
     control: ControlConnection,
     command: string,
@@ -889,19 +894,24 @@ export class Client implements AsyncDisposable {
   ): Promise<string[]> {
     const settings = this.#dataSettings(control, options.signal);
     const { conn, reply } = await openDataConnection(settings, command);
+    const stream = new FtpDownloadStream({
+      settings,
+      release: () => {},
+      conn,
+      reply,
+      progress: new ProgressReporter("download", command),
+      signal: options.signal,
+    });
     const maxBytes = this.#options.maxListingBytes ?? 16 * 1024 * 1024;
     const decoder = new TextDecoder(this.#options.encoding ?? "utf-8");
     const lines: string[] = [];
     let bytes = 0;
-    const reader = new BufferedReader(conn.readable, {
+    const reader = new BufferedReader(stream.readable, {
       maxLineLength: this.#options.maxReplyLineLength ?? 64 * 1024,
     });
     try {
       while (true) {
-        const line = await reader.readLine({
-          signal: options.signal,
-          timeoutMs: control.socketTimeout,
-        });
+        const line = await reader.readLine();
         if (line === null) break;
         bytes += line.byteLength + 2;
         if (bytes > maxBytes) {
@@ -910,23 +920,12 @@ export class Client implements AsyncDisposable {
         lines.push(decoder.decode(line));
       }
     } catch (err) {
-      conn.close();
-      // The server is still sending or waiting: the reply stream is unknown now.
-      control.fail(err);
+      await reader.cancel(err);
+      await stream.abort();
       throw err;
     }
-    // A graceful close answers a TLS close_notify; some servers wait for it.
-    await waitFor(
-      conn.closeWrite(),
-      { timeoutMs: control.socketTimeout },
-      "closing the data connection",
-    )
-      .catch(() => {});
-    try {
-      if (!reply.code.isCompletion) await control.command(null, ["2xx"], ["1xx"], options);
-    } finally {
-      conn.close();
-    }
+    reader.release();
+    await stream.finish();
     return lines;
   }
 

@@ -236,7 +236,7 @@ export class FtpDownloadStream implements AsyncDisposable {
         }
       },
       cancel: () => core.abort(),
-    }, { highWaterMark: 0 });
+    }, new ByteLengthQueuingStrategy({ highWaterMark: 256 * 1024 }));
   }
 
   /** The server's reply to the transfer command (`150 ...`). */

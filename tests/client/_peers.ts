@@ -27,6 +27,8 @@ export interface Peer {
   root: string;
   /** Whether the server offers AUTH TLS. */
   tls: boolean;
+  /** The server's recent stdout and stderr, for failure messages. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+/**
+ * Wait until `port` greets with a banner matching `banner`. Another process
+ * may grab a port between `freePort()` and the peer's bind (other suites run
+ * alongside), so the banner is checked, not just the connect.
+ */
+function waitForBanner(
+  port: number,
+  child: ChildProcess,
+  banner: RegExp,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -61,9 +73,14 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
         return;
       }
       const socket = net.connect({ host: "127.0.0.1", port });
-      socket.once("connect", () => {
+      let text = "";
+      socket.setTimeout(2000, () => socket.destroy(new Error("no banner")));
+      socket.on("data", (chunk) => {
+        text += chunk.toString();
+        if (!text.includes("\n")) return;
         socket.destroy();
-        resolve();
+        if (banner.test(text)) resolve();
+        else reject(new Error(`port ${port} is taken by another server: ${text.trim()}`));
       });
       socket.once("error", () => {
         socket.destroy();
@@ -75,13 +92,23 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
   });
 }
 
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGKILL");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+}
+
 function stopper(child: ChildProcess, cleanup: () => Promise<void>): () => Promise<void> {
+  let stopping = false;
+  // A peer that dies on its own leaves its last words in the test output.
+  const output = collectOutput(child);
+  child.once("exit", (code, signal) => {
+    if (!stopping) console.error(`peer exited early (${code ?? signal}):\n${output()}`);
+  });
   return async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill("SIGKILL");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    }
+    stopping = true;
+    await kill(child);
     await cleanup();
   };
 }
@@ -97,6 +124,25 @@ function collectOutput(child: ChildProcess): () => string {
   return () => out;
 }
 
+/** The port a peer prints as `READY <port>` once it listens (it binds port 0 itself). */
+function readyPort(child: ChildProcess, output: () => string, name: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output()}`)), 15_000);
+    const check = () => {
+      const m = /READY (\d+)/.exec(output());
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout?.off("data", check);
+      resolve(Number(m[1]));
+    };
+    child.stdout?.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}: ${output()}`));
+    });
+  });
+}
+
 /** vsftpd with anonymous read/write, optionally FTPS (`require_ssl_reuse=YES`). */
 export async function startVsftpd(options: { tls?: boolean } = {}): Promise<Peer> {
   const binary = "/usr/sbin/vsftpd";
@@ -105,9 +151,8 @@ export async function startVsftpd(options: { tls?: boolean } = {}): Promise<Peer
   const root = join(dir.path, "root");
   await mkdir(root);
   await mkdir(join(dir.path, "empty"));
-  const port = await freePort();
   const pasvMin = 40000 + Math.floor(Math.random() * 400) * 50;
-  const config = [
+  const config = (port: number) => [
     "listen=YES",
     "listen_ipv6=NO",
     "listen_address=127.0.0.1",
@@ -145,16 +190,25 @@ export async function startVsftpd(options: { tls?: boolean } = {}): Promise<Peer
       : []),
   ];
   const confFile = join(dir.path, "vsftpd.conf");
-  await writeFile(confFile, config.join("\n") + "\n");
-  const child = spawn(binary, [confFile], { stdio: ["ignore", "pipe", "pipe"] });
-  const output = collectOutput(child);
-  const stop = stopper(child, dir.remove);
-  try {
-    await waitForPort(port, child, 5000);
-  } catch (err) {
-    await stop();
-    throw new Error(`vsftpd did not start: ${(err as Error).message}\n${output()}`);
+  let port = 0;
+  let child: ChildProcess;
+  let output: () => string;
+  for (let attempt = 1;; attempt++) {
+    port = await freePort();
+    await writeFile(confFile, config(port).join("\n") + "\n");
+    child = spawn(binary, [confFile], { stdio: ["ignore", "pipe", "pipe"] });
+    output = collectOutput(child);
+    try {
+      await waitForBanner(port, child, /vsFTPd/, 5000);
+      break;
+    } catch (err) {
+      await kill(child);
+      if (attempt < 3) continue;
+      await dir.remove();
+      throw new Error(`vsftpd did not start: ${(err as Error).message}\n${output()}`);
+    }
   }
+  const stop = stopper(child, dir.remove);
   return {
     name: options.tls ? "vsftpd+tls" : "vsftpd",
     host: "127.0.0.1",
@@ -163,6 +217,7 @@ export async function startVsftpd(options: { tls?: boolean } = {}): Promise<Peer
     password: "",
     root,
     tls: !!options.tls,
+    output,
     stop,
   };
 }
@@ -178,22 +233,7 @@ export async function startPyftpdlib(
   const child = spawn("/usr/bin/python3", args, { stdio: ["ignore", "pipe", "pipe"] });
   const output = collectOutput(child);
   const stop = stopper(child, dir.remove);
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("pyftpdlib did not start")), 10_000);
-    const check = () => {
-      const m = /READY (\d+)/.exec(output());
-      if (m) {
-        clearTimeout(timer);
-        child.stdout?.off("data", check);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout?.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`pyftpdlib exited with ${code}: ${output()}`));
-    });
-  }).catch(async (err) => {
+  const port = await readyPort(child, output, "pyftpdlib").catch(async (err) => {
     await stop();
     throw err;
   });
@@ -205,6 +245,7 @@ export async function startPyftpdlib(
     password: "pw",
     root: dir.path,
     tls: !!options.tls,
+    output,
     stop,
   };
 }
@@ -212,22 +253,15 @@ export async function startPyftpdlib(
 /** ftp-srv (npm), run by node whatever runtime runs the test. */
 export async function startFtpSrv(options: { tls?: boolean } = {}): Promise<Peer> {
   const dir = await tempDir("ftpkit-ftpsrv-");
-  const port = await freePort();
-  const script = join(REPO_ROOT, "tests", "client", "_ftp_srv.mjs");
-  const args = [script, String(port), dir.path];
+  const args = [join(REPO_ROOT, "tests", "client", "_ftp_srv.mjs"), dir.path];
   if (options.tls) args.push(CERT_FILE, KEY_FILE);
-  const child = spawn("node", args, {
-    stdio: ["ignore", "pipe", "pipe"],
-    cwd: REPO_ROOT,
-  });
+  const child = spawn("node", args, { stdio: ["ignore", "pipe", "pipe"], cwd: REPO_ROOT });
   const output = collectOutput(child);
   const stop = stopper(child, dir.remove);
-  try {
-    await waitForPort(port, child, 10_000);
-  } catch (err) {
+  const port = await readyPort(child, output, "ftp-srv").catch(async (err) => {
     await stop();
-    throw new Error(`ftp-srv did not start: ${(err as Error).message}\n${output()}`);
-  }
+    throw err;
+  });
   return {
     name: options.tls ? "ftp-srv+tls" : "ftp-srv",
     host: "127.0.0.1",
@@ -236,6 +270,7 @@ export async function startFtpSrv(options: { tls?: boolean } = {}): Promise<Peer
     password: "pw",
     root: dir.path,
     tls: !!options.tls,
+    output,
     stop,
   };
 }

@@ -34,6 +34,7 @@ async function startFtpkit(
     root: "/",
     tls: true,
     server,
+    output: () => "",
     stop: () => server.close(),
   };
 }
