@@ -8,7 +8,7 @@ import { FsPathIO } from "../pathio/fs_path_io.ts";
 import type { FileHandle, PathIO } from "../pathio/path_io.ts";
 import { isWithin, join, name as baseName, normalize, parent, relative } from "../pathio/posix.ts";
 import { BufferedReader, waitFor } from "../streams/buffered_reader.ts";
-import type { ClientTlsOptions, SocketAdapter } from "../streams/connection.ts";
+import type { ClientTlsOptions, Connection, SocketAdapter } from "../streams/connection.ts";
 import { FtpError, PathIOError, ProtocolError, StatusCodeError } from "../streams/errors.ts";
 import { getSocketAdapter } from "../streams/socket_adapter.ts";
 import { Throttle } from "../streams/throttle.ts";
@@ -165,6 +165,7 @@ export class Client implements AsyncDisposable {
   #readThrottle?: Throttle;
   #writeThrottle?: Throttle;
   #activeTransfer: FtpDownloadStream | FtpUploadStream | null = null;
+  #activeData: Connection | null = null;
   #localIO: PathIO | null = null;
 
   /** @param options Client options. */
@@ -315,9 +316,13 @@ export class Client implements AsyncDisposable {
     }
   }
 
-  /** Close the control connection at once. Queued calls fail with `ConnectionClosedError`. */
+  /**
+   * Close the control connection (and a running transfer's data connection)
+   * at once. Queued calls fail with `ConnectionClosedError`.
+   */
   close(): void {
     this.#control?.close();
+    this.#activeData?.close();
   }
 
   /** `await using`: QUIT (errors ignored), then close. */
@@ -830,10 +835,13 @@ export class Client implements AsyncDisposable {
         throttle: direction === "download" ? this.#readThrottle : this.#writeThrottle,
         signal: options.signal,
         onSettled: () => {
-          if (this.#activeTransfer === stream) this.#activeTransfer = null;
+          if (this.#activeTransfer !== stream) return;
+          this.#activeTransfer = null;
+          this.#activeData = null;
         },
       });
       this.#activeTransfer = stream;
+      this.#activeData = conn;
       return stream;
     } catch (err) {
       release();

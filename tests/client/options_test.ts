@@ -12,6 +12,7 @@ import { Permission } from "../../server/permission.ts";
 import { Server } from "../../server/server.ts";
 import { User } from "../../server/user.ts";
 import { readAll } from "../_helpers.ts";
+import { ConnectionClosedError } from "../../streams/errors.ts";
 import { startFakeServer } from "./_fake_server.ts";
 import { freePort } from "./_peers.ts";
 
@@ -193,6 +194,21 @@ describe("client options against ftpkit's server", () => {
     await client.abort();
     assert.equal(await client.size("/big.bin"), 64 * 64 * 1024);
     await client.removeFile("/big.bin");
+  });
+
+  test("close() during a transfer ends it and fails queued calls", async () => {
+    const client = await Client.context("127.0.0.1", { port, user: "user", password: "pw" });
+    await put(client, "/closing.txt", "y".repeat(300_000));
+    const down = await client.downloadStream("/closing.txt");
+    const reader = down.readable.getReader();
+    await reader.read();
+    const queued = client.size("/closing.txt");
+    client.close();
+    await assert.rejects(queued, ConnectionClosedError);
+    await assert.rejects(async () => {
+      while (!(await reader.read()).done);
+    });
+    assert.equal(client.connected, false);
   });
 
   test("an AbortSignal on a download stops it with ABOR", async () => {
