@@ -40,10 +40,12 @@ export function ratioChartSvg(run: BenchRun): string {
     y += 20;
   }
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" ` +
-    `viewBox="0 0 ${WIDTH} ${y}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH + 16}" height="${y}" ` +
+    `viewBox="0 0 ${WIDTH + 16} ${y}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<g transform="translate(8 0)">`,
     ...body,
+    "</g>",
     "</svg>",
     "",
   ].join("\n");
