@@ -281,7 +281,11 @@ export class Client implements AsyncDisposable {
       if (features.has("UTF8")) {
         await control.command("OPTS UTF8 ON", [], [], options);
       }
-      if (features.size > 0 && !features.has("EPSV") && this.#passiveCommands.includes("pasv")) {
+      const ipv6 = control.connection.remoteAddress.family === "IPv6";
+      if (
+        features.size > 0 && !features.has("EPSV") && !ipv6 &&
+        this.#passiveCommands.includes("pasv")
+      ) {
         this.#passiveCommands = this.#passiveCommands.filter((c) => c !== "epsv");
       }
     }, options.signal);
