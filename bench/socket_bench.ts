@@ -13,7 +13,9 @@
  *   default reader (as `pipeTo` consumes), plus a BYOB reader for Deno's byte
  *   stream.
  *
- * Three runs per cell, median. Run with:
+ * Three runs per cell, taken round-robin across the variants; median. The
+ * receiving process's CPU seconds per GiB are printed too: on a shared
+ * machine they are steadier than the throughput. Run with:
  *
  * - `deno run -A bench/socket_bench.ts [--mib N] [--runs N]`
  * - `bun bench/socket_bench.ts`
@@ -264,7 +266,8 @@ function selfCommand(): { cmd: string; args: string[] } {
   return { cmd: process.execPath, args: [script] };
 }
 
-async function runCell(variant: string, total: number): Promise<number> {
+/** One run: throughput in MB/s and the receiving process's CPU seconds per GiB. */
+async function runCell(variant: string, total: number): Promise<{ mbs: number; cpu: number }> {
   const receiver = await receive(variant);
   const { cmd, args } = selfCommand();
   const child = spawn(cmd, [
@@ -277,11 +280,13 @@ async function runCell(variant: string, total: number): Promise<number> {
     String(total),
   ], { stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise<number>((resolve) => child.once("exit", (c) => resolve(c ?? 1)));
+  const cpuBefore = process.cpuUsage();
   try {
     const { bytes, seconds } = await receiver.result;
+    const cpu = process.cpuUsage(cpuBefore);
     if (bytes !== total) throw new Error(`${variant}: received ${bytes} of ${total} bytes`);
     if ((await exited) !== 0) throw new Error(`${variant}: sender failed`);
-    return bytes / 1e6 / seconds;
+    return { mbs: bytes / 1e6 / seconds, cpu: (cpu.user + cpu.system) / 1e6 / (bytes / 2 ** 30) };
   } finally {
     receiver.stop();
     child.kill();
@@ -301,21 +306,23 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function measureThisRuntime(): Promise<void> {
   const total = Number(arg("mib", "2048")) * CHUNK;
   const runs = Number(arg("runs", "3"));
-  const rows: { variant: string; runs: number[]; median: number }[] = [];
-  for (const variant of variants()) {
-    const results: number[] = [];
-    for (let i = 0; i < runs; i++) results.push(await runCell(variant, total));
-    rows.push({ variant, runs: results, median: median(results) });
+  const names = variants();
+  const results = new Map<string, { mbs: number; cpu: number }[]>(names.map((n) => [n, []]));
+  // Round-robin, so that load changes on a shared machine hit every variant alike.
+  for (let i = 0; i < runs; i++) {
+    for (const variant of names) results.get(variant)!.push(await runCell(variant, total));
   }
-  const raw = rows[0].median;
+  const raw = median(results.get("raw")!.map((r) => r.mbs));
   console.log(`\n${runtimeVersion()}: ${total / CHUNK} MiB per run, 1 MiB writes, ${runs} runs`);
-  console.log("| runtime | variant | MB/s (median) | runs | % of raw |");
-  console.log("|---|---|---|---|---|");
-  for (const row of rows) {
+  console.log("| runtime | variant | MB/s (median) | runs, MB/s | % of raw | receiver CPU s/GiB |");
+  console.log("|---|---|---|---|---|---|");
+  for (const variant of names) {
+    const rows = results.get(variant)!;
+    const mbs = median(rows.map((r) => r.mbs));
     console.log(
-      `| ${runtime} | ${row.variant} | ${row.median.toFixed(0)} | ${
-        row.runs.map((r) => r.toFixed(0)).join(", ")
-      } | ${(row.median / raw * 100).toFixed(0)} % |`,
+      `| ${runtime} | ${variant} | ${mbs.toFixed(0)} | ${
+        rows.map((r) => r.mbs.toFixed(0)).join(", ")
+      } | ${(mbs / raw * 100).toFixed(0)} % | ${median(rows.map((r) => r.cpu)).toFixed(2)} |`,
     );
   }
 }
