@@ -14,8 +14,8 @@
  *   stream.
  *
  * Three runs per cell, taken round-robin across the variants; median. The
- * receiving process's CPU seconds per GiB are printed too: on a shared
- * machine they are steadier than the throughput. Run with:
+ * CPU seconds per GiB of the receiving and the sending process are printed
+ * too: on a shared machine they are steadier than the throughput. Run with:
  *
  * - `deno run -A bench/socket_bench.ts [--mib N] [--runs N]`
  * - `bun bench/socket_bench.ts`
@@ -266,8 +266,18 @@ function selfCommand(): { cmd: string; args: string[] } {
   return { cmd: process.execPath, args: [script] };
 }
 
-/** One run: throughput in MB/s and the receiving process's CPU seconds per GiB. */
-async function runCell(variant: string, total: number): Promise<{ mbs: number; cpu: number }> {
+/** One run's figures. */
+interface CellResult {
+  /** Throughput, MB/s. */
+  mbs: number;
+  /** The receiving process's CPU seconds per GiB. */
+  cpu: number;
+  /** The sending process's CPU seconds per GiB. */
+  sendCpu: number;
+}
+
+/** One run of `variant`. */
+async function runCell(variant: string, total: number): Promise<CellResult> {
   const receiver = await receive(variant);
   const { cmd, args } = selfCommand();
   const child = spawn(cmd, [
@@ -278,15 +288,22 @@ async function runCell(variant: string, total: number): Promise<{ mbs: number; c
     String(receiver.port),
     "--bytes",
     String(total),
-  ], { stdio: ["ignore", "inherit", "inherit"] });
-  const exited = new Promise<number>((resolve) => child.once("exit", (c) => resolve(c ?? 1)));
+  ], { stdio: ["ignore", "pipe", "inherit"] });
+  let senderOutput = "";
+  child.stdout!.on("data", (d) => senderOutput += d);
+  const exited = new Promise<number>((resolve) => child.once("close", (c) => resolve(c ?? 1)));
   const cpuBefore = process.cpuUsage();
   try {
     const { bytes, seconds } = await receiver.result;
     const cpu = process.cpuUsage(cpuBefore);
     if (bytes !== total) throw new Error(`${variant}: received ${bytes} of ${total} bytes`);
     if ((await exited) !== 0) throw new Error(`${variant}: sender failed`);
-    return { mbs: bytes / 1e6 / seconds, cpu: (cpu.user + cpu.system) / 1e6 / (bytes / 2 ** 30) };
+    const sendCpu = Number(senderOutput.match(/sender-cpu ([\d.]+)/)?.[1] ?? NaN);
+    return {
+      mbs: bytes / 1e6 / seconds,
+      cpu: (cpu.user + cpu.system) / 1e6 / (bytes / 2 ** 30),
+      sendCpu,
+    };
   } finally {
     receiver.stop();
     child.kill();
@@ -307,14 +324,16 @@ async function measureThisRuntime(): Promise<void> {
   const total = Number(arg("mib", "2048")) * CHUNK;
   const runs = Number(arg("runs", "3"));
   const names = variants();
-  const results = new Map<string, { mbs: number; cpu: number }[]>(names.map((n) => [n, []]));
+  const results = new Map<string, CellResult[]>(names.map((n) => [n, []]));
   // Round-robin, so that load changes on a shared machine hit every variant alike.
   for (let i = 0; i < runs; i++) {
     for (const variant of names) results.get(variant)!.push(await runCell(variant, total));
   }
   const raw = median(results.get("raw")!.map((r) => r.mbs));
   console.log(`\n${runtimeVersion()}: ${total / CHUNK} MiB per run, 1 MiB writes, ${runs} runs`);
-  console.log("| runtime | variant | MB/s (median) | runs, MB/s | % of raw | receiver CPU s/GiB |");
+  console.log(
+    "| runtime | variant | MB/s (median) | runs, MB/s | % of raw | CPU s/GiB receiver, sender |",
+  );
   console.log("|---|---|---|---|---|---|");
   for (const variant of names) {
     const rows = results.get(variant)!;
@@ -322,7 +341,9 @@ async function measureThisRuntime(): Promise<void> {
     console.log(
       `| ${runtime} | ${variant} | ${mbs.toFixed(0)} | ${
         rows.map((r) => r.mbs.toFixed(0)).join(", ")
-      } | ${(mbs / raw * 100).toFixed(0)} % | ${median(rows.map((r) => r.cpu)).toFixed(2)} |`,
+      } | ${(mbs / raw * 100).toFixed(0)} % | ${median(rows.map((r) => r.cpu)).toFixed(2)}, ${
+        median(rows.map((r) => r.sendCpu)).toFixed(2)
+      } |`,
     );
   }
 }
@@ -357,7 +378,12 @@ function runAll(): void {
 }
 
 if (process.argv.includes("--send")) {
-  await send(arg("send", "raw"), Number(arg("port", "0")), Number(arg("bytes", "0")));
+  const bytes = Number(arg("bytes", "0"));
+  const cpuBefore = process.cpuUsage();
+  await send(arg("send", "raw"), Number(arg("port", "0")), bytes);
+  const cpu = process.cpuUsage(cpuBefore);
+  // The receiver reads this line: the sender's CPU seconds per GiB.
+  console.log(`sender-cpu ${(cpu.user + cpu.system) / 1e6 / (bytes / 2 ** 30)}`);
   process.exit(0);
 } else if (process.argv.includes("--all")) {
   runAll();
