@@ -134,8 +134,8 @@ export class ServerSession {
   hashRange: { start: number; end: number } | null = null;
   /** Source of a pending rename. */
   renameFrom: string | null = null;
-  /** `PROT` level: `"C"` clear or `"P"` private. */
-  protection: "C" | "P" = "C";
+  /** `PROT` level: `"C"` clear or `"P"` private (private from the start with implicit TLS). */
+  protection: "C" | "P";
   /** Whether `PBSZ` was received (required before `PROT`). */
   protectionBufferSizeSet = false;
   /** After `EPSV ALL` only EPSV may set up data connections. */
@@ -173,6 +173,7 @@ export class ServerSession {
     const settings = host.settings;
     this.#reader = new ControlLineReader(connection.readable, settings.maxLineLength);
     this.#writer = connection.writable.getWriter();
+    this.protection = settings.implicitTls ? "P" : "C";
     this.#decoder = new TextDecoder(settings.encoding === "latin1" ? "latin1" : "utf-8");
     this.data = new DataChannel({
       adapter: host.socketAdapter,

@@ -86,6 +86,11 @@ elif scenario == "tls":
     got = bytearray()
     ftp.retrbinary("RETR tls.bin", got.extend)
     out["same"] = bytes(got) == data
+    ftp.set_pasv(False)  # active mode: the server connects, the client is still the TLS client
+    active = bytearray()
+    ftp.retrbinary("RETR tls.bin", active.extend)
+    out["active_same"] = bytes(active) == data
+    ftp.set_pasv(True)
     out["sha256"] = hashlib.sha256(data).hexdigest()
     out["mlsd"] = [name for name, _ in ftp.mlsd()]
     ftp.quit()

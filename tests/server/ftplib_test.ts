@@ -61,11 +61,12 @@ describe("server with Python ftplib", () => {
     }
   });
 
-  test("FTP_TLS with prot_p: upload, download, MLSD", async () => {
+  test("FTP_TLS with prot_p: upload, passive and active download, MLSD", async () => {
     const t = await startServer({ tls: SERVER_TLS, requireDataTls: true });
     try {
       const out = await ftplib(t.port, "tls", fixturePath("ca.pem"));
       assert.equal(out.same, true);
+      assert.equal(out.active_same, true);
       assert.equal(out.sha256, await sha256(await getFile(t.io, "/tls.bin")));
       assert.deepEqual(out.mlsd, ["tls.bin"]);
     } finally {
