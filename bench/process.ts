@@ -32,6 +32,15 @@ export interface BenchCommand {
   cwd?: string;
 }
 
+/** Process groups started and not yet reaped, for {@link killAllBenchProcesses}. */
+const liveGroups = new Set<number>();
+
+/** SIGKILLs every process group the benchmark started and has not stopped yet (on Ctrl-C). */
+export function killAllBenchProcesses(): void {
+  for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
+  liveGroups.clear();
+}
+
 /** Starts a child in its own process group, so stopping it also stops what it forked. */
 export function startBenchProcess(command: BenchCommand): BenchProcess {
   const child: ChildProcess = spawn(command.cmd, command.args, {
@@ -47,6 +56,7 @@ export function startBenchProcess(command: BenchCommand): BenchProcess {
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
   let hasExited = false;
+  if (child.pid) liveGroups.add(child.pid);
   const exit = new Promise<void>((resolve) => {
     child.on("exit", () => {
       hasExited = true;
@@ -70,6 +80,7 @@ export function startBenchProcess(command: BenchCommand): BenchProcess {
       clearTimeout(timer);
       // Forked session processes (vsftpd) may outlive the leader briefly.
       signalGroup(child.pid, "SIGKILL");
+      liveGroups.delete(child.pid);
     },
   };
 }
@@ -119,6 +130,7 @@ export function runBenchCommand(
       timedOut = true;
       if (child.pid) signalGroup(child.pid, "SIGKILL");
     }, timeoutMs);
+    if (child.pid) liveGroups.add(child.pid);
     if (child.pid && onStart) onStart(child.pid);
     child.on("error", (error) => {
       clearTimeout(timer);
@@ -126,6 +138,7 @@ export function runBenchCommand(
     });
     child.on("close", (code) => {
       clearTimeout(timer);
+      if (child.pid) liveGroups.delete(child.pid);
       resolve({ code: timedOut ? 1 : code ?? 1, stdout, stderr, timedOut });
     });
   });

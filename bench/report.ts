@@ -196,6 +196,24 @@ export function goalLines(group: BenchGroupResult): string[] {
   return lines.map((l) => `- ${l}`);
 }
 
+/**
+ * How far the repeats of a cell spread: (max − min) / median, over all cells
+ * with at least two samples. Returns the median and the largest spread, or
+ * undefined without repeats.
+ */
+export function repeatSpread(run: BenchRun): { median: number; max: number } | undefined {
+  const spreads: number[] = [];
+  for (const g of run.groups) {
+    for (const c of g.cells) {
+      const m = benchMedian(c.samples);
+      if (c.samples.length < 2 || !m) continue;
+      spreads.push((Math.max(...c.samples) - Math.min(...c.samples)) / m);
+    }
+  }
+  if (spreads.length === 0) return undefined;
+  return { median: benchMedian(spreads)!, max: Math.max(...spreads) };
+}
+
 /** The whole run as one markdown document. */
 export function runMarkdown(run: BenchRun, chartFile?: string): string {
   const env = Object.entries(run.environment).map(([k, v]) => `${k} ${v}`).join(", ");
@@ -205,12 +223,22 @@ export function runMarkdown(run: BenchRun, chartFile?: string): string {
     `Run ${run.startedAt}, ${run.seconds.toFixed(0)} s; ${env}.`,
     `Load average (1 min) ${run.load.start.toFixed(2)} at the start, ${
       run.load.end.toFixed(2)
-    } at the end ` +
+    } at the end, ${run.load.max.toFixed(2)} at most ` +
     "(the machine has 2 shared cores; driver and server share them).",
+  ];
+  const spread = repeatSpread(run);
+  if (spread) {
+    parts.push(
+      `Spread between repeats, (max − min) / median per cell: median ${
+        (100 * spread.median).toFixed(0)
+      } %, largest ${(100 * spread.max).toFixed(0)} %.`,
+    );
+  }
+  parts.push(
     "",
     `Options: \`${JSON.stringify(run.options)}\``,
     "",
-  ];
+  );
   if (chartFile) parts.push(`![speed relative to the best peer](${chartFile})`, "");
   for (const g of run.groups) parts.push(groupMarkdown(g), "");
   if (run.notes.length) parts.push("Setup: " + run.notes.join("; ") + ".", "");

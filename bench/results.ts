@@ -74,8 +74,8 @@ export interface BenchRun {
   environment: Record<string, string>;
   /** Options as given. */
   options: Record<string, unknown>;
-  /** Load average at the start and at the end (1 min), a hint of how noisy it was. */
-  load: { start: number; end: number };
+  /** 1-minute load average at the start, at the end and the highest seen (sampled every 5 s). */
+  load: { start: number; end: number; max: number };
   /** Groups. */
   groups: BenchGroupResult[];
   /** Installs and builds done before measuring. */

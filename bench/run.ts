@@ -21,6 +21,7 @@ import { join, resolve } from "node:path";
 import { BenchUsageRequest, parseBenchArgs } from "./options.ts";
 import { checkBenchTools, ftpkitClientAvailable, ftpkitServerExists } from "./peers.ts";
 import { createBenchFixtures, removeBenchFixtures } from "./fixtures.ts";
+import { killAllBenchProcesses } from "./process.ts";
 import { SERVER_TARGETS } from "./servers.ts";
 import { CLIENT_TARGETS } from "./clients.ts";
 import { runServerGroup } from "./server_rows.ts";
@@ -51,7 +52,8 @@ async function main(): Promise<number> {
     return error instanceof BenchUsageRequest ? 0 : 2;
   }
   const started = Date.now();
-  const load = { start: loadavg()[0], end: 0 };
+  const load = { start: loadavg()[0], end: 0, max: loadavg()[0] };
+  const loadWatch = setInterval(() => load.max = Math.max(load.max, loadavg()[0]), 5000);
 
   const serverIds = options.groups.includes("server")
     ? SERVER_TARGETS.filter((t) => options.servers.length === 0 || options.servers.includes(t.id))
@@ -96,6 +98,14 @@ async function main(): Promise<number> {
     smallSize: options.smallSize,
     uploadOwner: tools.vsftpdUser,
   });
+  // Ctrl-C: stop every server and client started so far, and remove the fixtures.
+  const interrupt = () => {
+    killAllBenchProcesses();
+    removeBenchFixtures(fixtures);
+    process.exit(130);
+  };
+  process.on("SIGINT", interrupt);
+  process.on("SIGTERM", interrupt);
   const run: BenchRun = {
     startedAt: new Date(started).toISOString(),
     seconds: 0,
@@ -131,7 +141,9 @@ async function main(): Promise<number> {
   } finally {
     removeBenchFixtures(fixtures);
   }
+  clearInterval(loadWatch);
   load.end = loadavg()[0];
+  load.max = Math.max(load.max, load.end);
   run.seconds = (Date.now() - started) / 1000;
 
   // A profiled run's figures are slowed down by the profiler: keep them out of bench/results.

@@ -86,7 +86,7 @@ describe("bench harness output", () => {
       seconds: 1,
       environment: { cpu: "test" },
       options: {},
-      load: { start: 0, end: 0 },
+      load: { start: 0, end: 0, max: 0 },
       groups: [sampleGroup()],
       notes: [],
     };
