@@ -32,6 +32,8 @@ export interface SoakOptions {
 export interface SoakReport {
   /** Clients that ran. */
   clients: number;
+  /** How long they were to run, seconds. */
+  plannedSeconds: number;
   /** Operations completed. */
   operations: number;
   /** Replies that were not the expected ones, connections lost, time-outs. */
@@ -50,6 +52,8 @@ export interface SoakReport {
   fdsGained: string[];
   /** RSS of the server process in MiB: before, peak, after. */
   rssMiB: { before: number | null; peak: number | null; after: number | null };
+  /** JavaScript heap in use by the server in MiB, before the clients and after they left (after a full GC). */
+  heapMiB: { before: number; after: number };
   /** Sessions the server still had after every client left. */
   connectionsLeft: number;
   /** Errors the server reported that are not ftpkit errors. */
@@ -62,7 +66,7 @@ export interface SoakReport {
 interface SoakServer {
   pid: number;
   port: number;
-  stats(): Promise<{ connections: number; errors: number }>;
+  stats(): Promise<{ connections: number; errors: number; heapMiB: number }>;
   collectGarbage(): Promise<void>;
   close(): Promise<void>;
 }
@@ -130,6 +134,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const shared = pseudoRandomBytes(SHARED_FILE.size, SHARED_FILE.seed);
   const report: SoakReport = {
     clients: options.clients,
+    plannedSeconds: options.seconds,
     operations: 0,
     protocolErrors: 0,
     errorSamples: [],
@@ -138,6 +143,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     connections: 0,
     fds: { before: null, after: null },
     fdsGained: [],
+    heapMiB: { before: 0, after: 0 },
     rssMiB: { before: null, peak: null, after: null },
     connectionsLeft: -1,
     serverErrors: 0,
@@ -154,6 +160,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await runDataCommand(warm, "RETR /shared.bin");
     warm.close();
     await waitForSessions(server, 0);
+    await server.collectGarbage();
+    report.heapMiB.before = (await server.stats()).heapMiB;
     report.fds.before = openFdCount(server.pid);
     const targetsBefore = openFdTargets(server.pid).map(fdKind);
     report.rssMiB.before = processRssMiB(server.pid);
@@ -264,7 +272,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     report.fdsGained = targetsAfter;
     report.rssMiB.after = processRssMiB(server.pid);
     report.rssMiB.peak = Math.max(peak, report.rssMiB.after ?? 0);
-    report.serverErrors = (await server.stats()).errors;
+    const last = await server.stats();
+    report.serverErrors = last.errors;
+    report.heapMiB.after = last.heapMiB;
   } finally {
     await server.close();
   }
@@ -291,4 +301,22 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The report as rows for {@linkcode printRows}-style tables. */
+export function soakRows(report: SoakReport): [string, string | number][] {
+  return [
+    ["clients x seconds", `${report.clients} x ${report.plannedSeconds}`],
+    ["operations", report.operations],
+    ["control connections", report.connections],
+    ["protocol errors", report.protocolErrors],
+    ["bytes verified (lost)", `${report.bytesVerified} (${report.bytesLost})`],
+    ["server fds before/after", `${report.fds.before}/${report.fds.after}`],
+    ["server heap MiB before/after GC", `${report.heapMiB.before}/${report.heapMiB.after}`],
+    [
+      "server RSS MiB before/peak/after",
+      `${report.rssMiB.before}/${report.rssMiB.peak}/${report.rssMiB.after}`,
+    ],
+    ["seconds", report.seconds.toFixed(1)],
+  ];
 }

@@ -2,7 +2,7 @@
  * The server under soak, in its own process so its file descriptors and
  * memory can be read from `/proc/<pid>`. Prints `{"port": N}` once
  * listening; answers each `stats` line on stdin with
- * `{"connections": N, "errors": N}`; exits on `close` or when stdin ends.
+ * `{"connections": N, "errors": N, "heapMiB": N}`; exits on `close` or when stdin ends.
  *
  * Run by `_soak.ts` with the runtime under test (deno, bun, or node on the
  * npm build).
@@ -45,7 +45,11 @@ if (process.argv.includes("--serve")) {
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
     if (line === "stats") {
-      console.log(JSON.stringify({ connections: server.connectionCount, errors: unexpected }));
+      console.log(JSON.stringify({
+        connections: server.connectionCount,
+        errors: unexpected,
+        heapMiB: Math.round(process.memoryUsage().heapUsed / 1024 / 1024 * 10) / 10,
+      }));
     } else if (line === "gc") {
       const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
       const gc = (globalThis as { gc?: () => void }).gc ?? (() => bun?.gc(true));
