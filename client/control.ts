@@ -5,7 +5,7 @@
  * @module
  */
 
-import { BufferedReader, waitFor } from "../streams/buffered_reader.ts";
+import { abortReason, BufferedReader, waitFor } from "../streams/buffered_reader.ts";
 import type { ClientTlsOptions, Connection } from "../streams/connection.ts";
 import {
   ConnectionClosedError,
@@ -149,17 +149,20 @@ export class ControlConnection {
 
   /**
    * Send one command line (CRLF is added). The line must already be checked
-   * for CR/LF (see `checkArgument`).
+   * for CR/LF (see `checkArgument`). A `signal` that fired already stops it
+   * before anything is sent; a write once started is not interrupted, so the
+   * reply it causes can be accounted for.
    */
   async send(line: string, options: CommandOptions = {}): Promise<void> {
     this.assertUsable();
     await this.#drainOutstanding();
+    if (options.signal?.aborted) throw abortReason(options.signal, "sending a command");
     this.#log?.(">", /^PASS /i.test(line) ? "PASS ********" : line);
     const bytes = this.#encode(line + "\r\n");
     try {
       await waitFor(
         this.#writer.write(bytes),
-        { signal: options.signal, timeoutMs: this.#socketTimeout },
+        { timeoutMs: this.#socketTimeout },
         "sending a command",
       );
     } catch (err) {
@@ -170,15 +173,22 @@ export class ControlConnection {
 
   /**
    * Read the next complete reply. When `signal` fires, the caller gets an
-   * `AbortedError` at once and the reply is read and dropped before the next
-   * command.
+   * `AbortedError` at once; the reply, and the final reply after it if it
+   * is preliminary (1xx), are read and dropped before the next command.
    */
   readReply(options: CommandOptions = {}): Promise<FtpReply> {
     this.assertUsable();
     const reply = this.#readReplyNow();
     if (!options.signal) return reply;
     return waitFor(reply, { signal: options.signal }, "waiting for a reply").catch((err) => {
-      if (options.signal?.aborted) this.#outstanding.push(reply.catch(() => {}));
+      if (options.signal?.aborted) {
+        this.#outstanding.push(
+          reply.then(async (first) => {
+            let last = first;
+            while (last.code.isPreliminary) last = await this.#readReplyNow();
+          }).catch(() => {}),
+        );
+      }
       throw err;
     });
   }

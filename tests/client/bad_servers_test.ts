@@ -285,6 +285,37 @@ describe("client against misbehaving servers", () => {
     });
   });
 
+  test("aborting while a transfer starts drops its 150 and 226; the session goes on", async () => {
+    await withFake(async (command, session) => {
+      if (command === "EPSV") {
+        session.send("500 no\r\n");
+        return true;
+      }
+      if (command === "PASV") {
+        const { port } = await session.listenData();
+        session.send(`227 ok (127,0,0,1,${port >> 8},${port & 255})\r\n`);
+        return true;
+      }
+      if (command.startsWith("RETR")) {
+        setTimeout(() => session.send("150 late\r\n"), 150);
+        setTimeout(() => session.send("226 done anyway\r\n"), 250);
+        return true;
+      }
+      if (command === "SIZE /x") {
+        session.send("213 7\r\n");
+        return true;
+      }
+      return false;
+    }, async (port) => {
+      await using client = await login(port, { socketTimeout: 5000 });
+      await assert.rejects(
+        client.downloadStream("/file", { signal: AbortSignal.timeout(50) }),
+        (err: unknown) => err instanceof AbortedError || err instanceof FtpTimeoutError,
+      );
+      assert.equal(await client.size("/x"), 7);
+    });
+  });
+
   test("concurrent calls are queued: one command on the wire at a time, replies matched", async () => {
     let inFlight = 0;
     let maxInFlight = 0;
