@@ -113,10 +113,15 @@ export class CliProgressDisplay {
       this.#transfers.delete(key);
       this.#filesDone++;
       const seconds = (now - state.start) / 1000;
+      const stopped = report.total !== undefined && report.bytes < report.total;
       this.message(
-        `${report.path}: ${formatByteSize(report.bytes)} in ${formatDuration(seconds)} (${
-          formatByteRate(report.bytesPerSecond)
-        })`,
+        stopped
+          ? `${report.path}: stopped after ${formatByteSize(report.bytes)} of ${
+            formatByteSize(report.total!)
+          }`
+          : `${report.path}: ${formatByteSize(report.bytes)} in ${formatDuration(seconds)} (${
+            formatByteRate(report.bytesPerSecond)
+          })`,
       );
       return;
     }

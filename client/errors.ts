@@ -38,9 +38,10 @@ export class UnsafeArgumentError extends FtpError {
  * resumption) because it did not resume the control connection's TLS session.
  * vsftpd (`require_ssl_reuse=YES`, its default) and FileZilla Server require
  * it. The socket adapter decides whether sessions can be resumed: the
- * `node:tls` adapter can on Node and Bun; Deno has no API for it (neither
- * natively nor through `node:tls`), so such servers cannot be used from Deno
- * with `PROT P` until it has one.
+ * `node:tls` adapter can on Node and Bun (Bun's native adapter only in
+ * passive mode); Deno has no API for it (neither natively nor through
+ * `node:tls`), so such servers cannot be used from Deno with `PROT P` until
+ * it has one.
  *
  * @example
  * ```ts
@@ -61,7 +62,8 @@ export class TlsSessionReuseError extends StatusCodeError {
     this.adapter = adapter;
     this.message = `The server requires the FTPS data connection to resume the control ` +
       `connection's TLS session, and the "${adapter}" socket adapter did not resume it ` +
-      `(Deno has no API for TLS session resumption; Node and Bun can). ` +
+      `(Deno has no API for TLS session resumption; on Node and Bun the node:tls adapter ` +
+      `resumes in passive and active mode). ` +
       `Server said: ${info.join(" | ")}`;
   }
 }
