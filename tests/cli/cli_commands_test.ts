@@ -1,10 +1,19 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
 import { getSocketAdapter } from "../../streams/socket_adapter.ts";
 import { pseudoRandomBytes, sha256, tempDir } from "../_helpers.ts";
-import { type CliTestServer, getFile, putFile, runCli, startCliTestServer } from "./_cli.ts";
+import { spawn } from "node:child_process";
+import {
+  cliInvocation,
+  type CliTestServer,
+  getFile,
+  putFile,
+  runCli,
+  startCliTestServer,
+} from "./_cli.ts";
 
 // deno-lint-ignore no-control-regex
 const ANSI_ESCAPE = /\x1b/;
@@ -81,6 +90,42 @@ describe("ftpkit client commands without a terminal", () => {
     assert.equal(rmMissing.code, 4, rmMissing.stderr);
     const forced = await runCli(["rm", "-f", `${server.url}/no-such-file`]);
     assert.equal(forced.code, 0, forced.stderr);
+  });
+
+  test("Ctrl-C stops a download with exit code 130 and leaves no partial file", async () => {
+    await putFile(server.io, "/interrupted.bin", pseudoRandomBytes(2 * 1024 * 1024, 3));
+    const destination = join(local.path, "interrupted.bin");
+    const [program, leading] = cliInvocation();
+    const child = spawn(program, [
+      ...leading,
+      "get",
+      "--limit-rate",
+      "128k",
+      `${server.url}/interrupted.bin`,
+      destination,
+    ], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const killTimer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    try {
+      // Interrupt once the first progress line shows the transfer is running.
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on("data", (c: Uint8Array) => {
+          stderr += new TextDecoder().decode(c);
+          if (/ETA/.test(stderr)) resolve();
+        });
+        closed.then(() => reject(new Error(`exited before any progress: ${stderr}`)));
+      });
+      // process.kill, not child.kill: Deno reports children it signalled itself as killed.
+      process.kill(child.pid!, "SIGINT");
+      assert.equal(await closed, 130, stderr);
+    } finally {
+      clearTimeout(killTimer);
+    }
+    assert.match(stderr, /^\/interrupted\.bin: stopped after [\d.]+ \S+ of 2\.00 MiB$/m);
+    assert.match(stderr, /^ftpkit get: interrupted$/m);
+    const left = (await readdir(local.path)).filter((n) => n.includes("interrupted"));
+    assert.deepEqual(left, [], "the temporary file is removed, nothing is renamed");
   });
 
   test("the password comes from FTPKIT_PASSWORD or --password-env", async () => {
