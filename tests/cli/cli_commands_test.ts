@@ -204,6 +204,31 @@ describe("ftpkit client commands without a terminal", () => {
     assert.equal(await server.io.exists("/docs"), false);
   });
 
+  test("get -c resumes a partial file; get -r downloads a tree", async () => {
+    const data = pseudoRandomBytes(100_000, 21);
+    await putFile(server.io, "/resume/part.bin", data);
+    await putFile(server.io, "/resume/sub/two.txt", new TextEncoder().encode("two"));
+    const partial = join(local.path, "part.bin");
+    // A first half with wrong bytes proves -c keeps what is there and fetches only the rest.
+    await writeFile(partial, new Uint8Array(50_000).fill(1));
+    const resumed = await runCli(["get", "-c", "-q", `${server.url}/resume/part.bin`, partial]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const after = await readFile(partial);
+    assert.equal(after.byteLength, 100_000);
+    assert.ok(after.subarray(0, 50_000).every((b) => b === 1));
+    assert.deepEqual(new Uint8Array(after.subarray(50_000)), data.subarray(50_000));
+
+    const noR = await runCli(["get", `${server.url}/resume`, local.path]);
+    assert.equal(noR.code, 2, "a directory needs -r");
+    const tree = await runCli(["get", "-r", "-q", `${server.url}/resume`, local.path]);
+    assert.equal(tree.code, 0, tree.stderr);
+    assert.equal(await readFile(join(local.path, "resume", "sub", "two.txt"), "utf8"), "two");
+    assert.equal(
+      await sha256(await readFile(join(local.path, "resume", "part.bin"))),
+      await sha256(data),
+    );
+  });
+
   test("put - uploads standard input", async () => {
     const run = await runCli(["put", "-q", "-", `${server.url}/stdin.txt`], {
       input: new TextEncoder().encode("from stdin"),
