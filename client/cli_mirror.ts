@@ -22,6 +22,8 @@ export class MirrorIncompleteError extends FtpError {
   /** Relative path and error of each failed file. */
   readonly failures: readonly [path: string, error: unknown][];
   /**
+   * Report `failures` out of `total` operations; the first failure is the `cause`.
+   *
    * @param failures What failed.
    * @param total How many operations were tried.
    */

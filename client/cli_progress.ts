@@ -56,7 +56,11 @@ export class CliProgressDisplay {
   #lastDraw = -Infinity;
   #lineShown = false;
 
-  /** @param options Where to write and how. */
+  /**
+   * A display that starts its clock now.
+   *
+   * @param options Where to write and how.
+   */
   constructor(options: CliProgressDisplayOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
