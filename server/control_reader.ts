@@ -30,6 +30,7 @@ export class ControlLineReader {
   #pending: Uint8Array = new Uint8Array(0);
 
   /**
+   * Wrap the control connection's readable.
    * @param stream The control connection's readable (locked until `release`).
    * @param maxLineLength Longest accepted line in bytes.
    */

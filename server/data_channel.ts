@@ -49,7 +49,10 @@ export class DataChannel {
   #accepted: Promise<Connection> | null = null;
   #active: NetAddress | null = null;
 
-  /** @param options Adapter and peer. */
+  /**
+   * A channel with nothing prepared yet.
+   * @param options Adapter and peer.
+   */
   constructor(options: DataChannelOptions) {
     this.#options = options;
   }

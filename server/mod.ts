@@ -22,7 +22,7 @@ export * from "./server.ts";
 export * from "./options.ts";
 export * from "./session.ts";
 export * from "./command.ts";
-export { defaultCommands, listingLines, throttled } from "./commands/mod.ts";
+export { defaultCommands, type ListingFormat, listingLines, throttled } from "./commands/mod.ts";
 export * from "./user.ts";
 export * from "./permission.ts";
 export * from "./user_manager.ts";

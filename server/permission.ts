@@ -34,6 +34,7 @@ export class Permission {
   readonly writable: boolean;
 
   /**
+   * A permission for `path` and below.
    * @param path Virtual path, absolute.
    * @param options Rights (both default to `true`).
    */

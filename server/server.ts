@@ -59,7 +59,10 @@ export class Server implements SessionHost {
   #acceptLoop: Promise<void> | null = null;
   #closing = false;
 
-  /** @param options Storage, users and limits. */
+  /**
+   * Configure a server; `start` makes it listen.
+   * @param options Storage, users and limits.
+   */
   constructor(options: ServerOptions) {
     this.#options = options;
     this.settings = resolveServerSettings(options);

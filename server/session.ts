@@ -87,6 +87,7 @@ export class ReplyError extends FtpError {
   /** The reply code. */
   readonly code: number;
   /**
+   * A reply to send instead of the handler's normal one.
    * @param code Reply code.
    * @param message Reply text.
    */
@@ -164,6 +165,7 @@ export class ServerSession {
   #resolveDone!: () => void;
 
   /**
+   * A session for an accepted control connection; call `serve()` to run it.
    * @param host The server.
    * @param connection The accepted control connection.
    */

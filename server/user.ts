@@ -67,7 +67,10 @@ export class User {
   /** Download limit per session (B/s), or `null`. */
   readonly writeSpeedLimitPerConnection: number | null;
 
-  /** @param options The account's settings. */
+  /**
+   * An account from its settings.
+   * @param options The account's settings.
+   */
   constructor(options: UserOptions = {}) {
     this.login = options.login ?? null;
     this.password = options.password ?? null;

@@ -60,7 +60,10 @@ export interface UserManager {
 export class MemoryUserManager implements UserManager {
   readonly #users: readonly User[];
 
-  /** @param users The accounts; by default one anonymous user with full rights. */
+  /**
+   * A manager serving `users`.
+   * @param users The accounts; by default one anonymous user with full rights.
+   */
   constructor(users: readonly User[] = [new User()]) {
     this.#users = users;
   }

@@ -12,7 +12,8 @@ import { formatFacts, formatListLine } from "../listing.ts";
 import { ReplyError, type ServerSession } from "../session.ts";
 import { pumpStream } from "../transfer_streams.ts";
 
-type Format = "list" | "nlst" | "mlsd";
+/** Listing formats: `ls -l` lines, bare names, or RFC 3659 facts. */
+export type ListingFormat = "list" | "nlst" | "mlsd";
 
 /** Drop `ls` options such as `-a` or `-la` that clients put before the path. */
 function listPathArgument(argument: string): string {
@@ -31,7 +32,7 @@ function listPathArgument(argument: string): string {
 export async function listingLines(
   session: ServerSession,
   input: string,
-  format: Format,
+  format: ListingFormat,
 ): Promise<AsyncIterable<string>> {
   const { virtual, backend } = session.checkedPath(input, "read");
   const io = session.io();
@@ -92,7 +93,7 @@ function linesStream(
   });
 }
 
-async function sendListing(session: ServerSession, argument: string, format: Format) {
+async function sendListing(session: ServerSession, argument: string, format: ListingFormat) {
   const input = format === "mlsd" ? argument.trim() : listPathArgument(argument);
   const lines = await listingLines(session, input, format);
   await session.transfer({

@@ -40,5 +40,5 @@ export function defaultCommands(): CommandTable {
   };
 }
 
-export { listingLines } from "./listing.ts";
+export { type ListingFormat, listingLines } from "./listing.ts";
 export { throttled } from "./transfer.ts";

@@ -86,10 +86,12 @@ for (let i = 0; i < 64; i++) K[i] = Math.floor(Math.abs(Math.sin(i + 1)) * 0x100
  * ```
  */
 export class Md5 extends BlockHash {
+  /** Byte order of the length field. */
   protected readonly littleEndian = true;
   #h = new Uint32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]);
   #m = new Uint32Array(16);
 
+  /** Mix one 64-byte block into the state. */
   protected compress(block: Uint8Array): void {
     const m = this.#m;
     for (let i = 0; i < 16; i++) {
@@ -125,6 +127,7 @@ export class Md5 extends BlockHash {
     h[3] += d;
   }
 
+  /** The digest bytes. */
   protected output(): Uint8Array {
     const out = new Uint8Array(16);
     const view = new DataView(out.buffer);

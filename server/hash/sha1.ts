@@ -17,10 +17,12 @@ import { BlockHash } from "./_block_hash.ts";
  * ```
  */
 export class Sha1 extends BlockHash {
+  /** Byte order of the length field. */
   protected readonly littleEndian = false;
   #h = new Uint32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
   #w = new Uint32Array(80);
 
+  /** Mix one 64-byte block into the state. */
   protected compress(block: Uint8Array): void {
     const w = this.#w;
     for (let i = 0; i < 16; i++) {
@@ -62,6 +64,7 @@ export class Sha1 extends BlockHash {
     h[4] += e;
   }
 
+  /** The digest bytes. */
   protected output(): Uint8Array {
     const out = new Uint8Array(20);
     const view = new DataView(out.buffer);

@@ -85,6 +85,7 @@ const K = new Uint32Array([
  * ```
  */
 export class Sha256 extends BlockHash {
+  /** Byte order of the length field. */
   protected readonly littleEndian = false;
   #h = new Uint32Array([
     0x6a09e667,
@@ -98,6 +99,7 @@ export class Sha256 extends BlockHash {
   ]);
   #w = new Uint32Array(64);
 
+  /** Mix one 64-byte block into the state. */
   protected compress(block: Uint8Array): void {
     const w = this.#w;
     for (let i = 0; i < 16; i++) {
@@ -138,6 +140,7 @@ export class Sha256 extends BlockHash {
     h[7] += hh;
   }
 
+  /** The digest bytes. */
   protected output(): Uint8Array {
     const out = new Uint8Array(32);
     const view = new DataView(out.buffer);
