@@ -34,7 +34,8 @@ export interface MirrorPlan {
  * Whether `destination` is up to date with `source`. Sizes must match.
  * Downloads set the local file's time to the server's, so the times must be
  * equal (within a second: servers list whole seconds). Uploads cannot set
- * the server's time (no MFMT), so the server's copy must be at least as new.
+ * the server's time (no MFMT), so the server's copy must be at least as new,
+ * to the minute when the server lists whole minutes (LIST).
  * Without times on either side, sizes decide.
  */
 export function isMirrorEntryUnchanged(
@@ -47,7 +48,9 @@ export function isMirrorEntryUnchanged(
   const sourceTime = source.modifiedAt.getTime();
   const destinationTime = destination.modifiedAt.getTime();
   if (direction === "download") return Math.abs(sourceTime - destinationTime) < 1000;
-  return destinationTime >= Math.floor(sourceTime / 1000) * 1000;
+  // LIST shows whole minutes (MLSD at least seconds): compare at the precision the server gave.
+  const precision = destinationTime % 60_000 === 0 ? 60_000 : 1000;
+  return destinationTime >= Math.floor(sourceTime / precision) * precision;
 }
 
 /** Compare two trees (maps from relative path to entry). */

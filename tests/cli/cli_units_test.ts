@@ -114,6 +114,13 @@ describe("mirror plan", () => {
     assert.ok(!isMirrorEntryUnchanged(a, { ...a, modifiedAt: t(20) }, "download"));
     assert.ok(isMirrorEntryUnchanged(a, { ...a, modifiedAt: t(20) }, "upload"));
     assert.ok(!isMirrorEntryUnchanged(a, { ...a, modifiedAt: t(5) }, "upload"));
+    // A LIST time (whole minutes) covers a local time later in the same minute.
+    assert.ok(
+      isMirrorEntryUnchanged({ ...a, modifiedAt: t(70) }, { ...a, modifiedAt: t(60) }, "upload"),
+    );
+    assert.ok(
+      !isMirrorEntryUnchanged({ ...a, modifiedAt: t(70) }, { ...a, modifiedAt: t(0) }, "upload"),
+    );
     assert.ok(isMirrorEntryUnchanged({ ...a, modifiedAt: undefined }, a, "upload"));
     assert.ok(!isMirrorEntryUnchanged(a, undefined, "download"));
   });
