@@ -158,11 +158,11 @@ async function listenInRange(
 }
 
 /**
- * Send the transfer command and wait for its preliminary reply, then finish
- * the data connection: accept it (active mode) and start TLS on it. The TLS
- * handshake starts only after the `1xx` reply, as curl does: vsftpd begins
- * its side only after the command, and pyftpdlib resets a data connection
- * whose ClientHello arrives before it has set up TLS for the transfer.
+ * Send the transfer command, then finish the data connection (accept it in
+ * active mode, start TLS on it) while waiting for the preliminary reply.
+ * Servers disagree on the order: ftp-srv completes the data TLS handshake
+ * before its `150`, vsftpd and pyftpdlib only after they have read the
+ * command (pyftpdlib resets a data connection whose ClientHello comes first).
  */
 async function startTransfer(
   s: DataConnectionSettings,
@@ -171,22 +171,27 @@ async function startTransfer(
   rawPromise: Promise<Connection>,
 ): Promise<OpenedDataConnection> {
   let raw: Connection | null = knownRaw;
-  rawPromise.then((conn) => raw = conn, () => {});
+  const sent = s.control.send(command, { signal: s.signal });
+  const ready = (async () => {
+    await sent;
+    raw = await rawPromise;
+    if (!s.tls) return raw;
+    return await raw.startTlsClient({ ...s.tls, session: s.control.connection.tlsSession() });
+  })();
+  ready.catch(() => {});
   try {
-    const reply = await s.control.command(command, ["1xx", "2xx"], [], { signal: s.signal });
-    const plain = await rawPromise;
-    if (!s.tls) return { conn: plain, reply };
-    const secure = plain.startTlsClient({ ...s.tls, session: s.control.connection.tlsSession() });
-    secure.catch(() => {});
+    await sent;
+    const reply = await s.control.command(null, ["1xx", "2xx"], [], { signal: s.signal });
     const conn = await waitFor(
-      secure,
+      ready,
       { signal: s.signal, timeoutMs: s.connectionTimeout },
-      "TLS handshake on the data connection",
+      s.tls ? "TLS handshake on the data connection" : "opening the data connection",
     );
     return { conn, reply };
   } catch (err) {
     (raw as Connection | null)?.close();
     rawPromise.then((c) => c.close(), () => {});
+    ready.then((c) => c.close(), () => {});
     throw s.tls ? await explainTlsFailure(s, err) : err;
   }
 }
