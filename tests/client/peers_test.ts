@@ -76,9 +76,9 @@ describe("client against vsftpd FTPS (require_ssl_reuse=YES)", () => {
     if (resumes) await runScenario(client);
   });
 
-  // In active mode the client upgrades a connection it accepted. Bun's native
-  // sockets cannot resume a session there (oven-sh/bun#25044), so on Bun
-  // either outcome is valid, but a failure must still be the documented one.
+  // In active mode the client upgrades a connection it accepted; Bun's native
+  // adapter does not resume the session there (the node:tls one does), so on
+  // Bun either outcome is valid, but a failure must still be the documented one.
   test(`active: ${RUNTIME === "node" ? "resumes the TLS session" : "resumes or fails clearly"}`, async () => {
     await using client = await connectTo(peer!, { passive: false, tls: true });
     const resumed = await probeResume(client);
