@@ -50,6 +50,8 @@ export class BufferedReader {
   #maxLineLength: number;
 
   /**
+   * Lock `stream` and read it through a buffer.
+   *
    * @param stream The stream to read; it stays locked until {@linkcode BufferedReader.release}.
    * @param options Limits.
    */

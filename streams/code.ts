@@ -20,6 +20,8 @@ export class Code {
   readonly value: string;
 
   /**
+   * Parse a reply code.
+   *
    * @param value Three digits; anything else throws `RangeError`.
    */
   constructor(value: string | number) {

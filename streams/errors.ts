@@ -23,6 +23,8 @@
  */
 export class FtpError extends Error {
   /**
+   * Create the error.
+   *
    * @param message What went wrong, for people.
    * @param options Standard error options (`cause`).
    */
@@ -51,6 +53,8 @@ export class StatusCodeError extends FtpError {
   readonly info: readonly string[];
 
   /**
+   * Create the error.
+   *
    * @param expectedCodes Codes or masks that would have been accepted.
    * @param receivedCodes The code or codes received.
    * @param info The server's reply lines.
@@ -87,7 +91,11 @@ export class StatusCodeError extends FtpError {
 export class PathIsNotAbsoluteError extends FtpError {
   /** The offending path. */
   readonly path: string;
-  /** @param path The relative path that was given. */
+  /**
+   * Create the error.
+   *
+   * @param path The relative path that was given.
+   */
   constructor(path: string, options?: ErrorOptions) {
     super(`Path is not absolute: ${JSON.stringify(path)}`, options);
     this.path = path;
@@ -135,6 +143,8 @@ export class PathIOError extends FtpError {
   /** The kind of failure. */
   readonly kind: PathIOErrorKind;
   /**
+   * Create the error.
+   *
    * @param message What failed.
    * @param options Path, kind and the backend's error as `cause`.
    */
@@ -170,6 +180,8 @@ export class FtpTimeoutError extends FtpError {
   /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
   /**
+   * Create the error.
+   *
    * @param what What was being waited for.
    * @param timeoutMs The limit in milliseconds.
    */
@@ -205,7 +217,11 @@ export class ProtocolError extends FtpError {}
 export class LineTooLongError extends ProtocolError {
   /** The maximum line length in bytes. */
   readonly maxLength: number;
-  /** @param maxLength The limit that was exceeded. */
+  /**
+   * Create the error.
+   *
+   * @param maxLength The limit that was exceeded.
+   */
   constructor(maxLength: number, options?: ErrorOptions) {
     super(`Line longer than ${maxLength} bytes`, options);
     this.maxLength = maxLength;
@@ -228,6 +244,8 @@ export class SocketError extends FtpError {
   /** Short error code, runtime-independent. */
   readonly code: string;
   /**
+   * Create the error.
+   *
    * @param message What failed.
    * @param code Short error code such as `"ECONNREFUSED"`.
    */
@@ -248,7 +266,11 @@ export class SocketError extends FtpError {
  * ```
  */
 export class ConnectionClosedError extends SocketError {
-  /** @param message What was interrupted. */
+  /**
+   * Create the error.
+   *
+   * @param message What was interrupted.
+   */
   constructor(message = "Connection closed", options?: ErrorOptions) {
     super(message, "ECLOSED", options);
   }

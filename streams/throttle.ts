@@ -37,6 +37,8 @@ export class Throttle {
   #stamp = 0;
 
   /**
+   * Create a limit.
+   *
    * @param limit Bytes per second, or `null` for no limit.
    * @param options Burst size.
    */
@@ -99,6 +101,8 @@ export class StreamThrottle {
   readonly write: Throttle;
 
   /**
+   * Pair two throttles.
+   *
    * @param read Throttle for incoming bytes.
    * @param write Throttle for outgoing bytes.
    */
