@@ -25,13 +25,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "npm");
+// `--out DIR` builds elsewhere (the test runner uses a directory per run, so
+// concurrent runs never delete each other's build). Keep DIR one level below
+// the repository root, like `npm/`: compiled tests find fixtures relative to it.
+const outAt = process.argv.indexOf("--out");
+const out = outAt >= 0 ? join(root, process.argv.splice(outAt, 2)[1]) : join(root, "npm");
 const denoJson = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
 const version = process.argv[2] ?? denoJson.version;
 
 rmSync(out, { recursive: true, force: true });
 const tsc = join(root, "node_modules", ".bin", "tsc");
-const result = spawnSync(tsc, ["-p", join(root, "tsconfig.npm.json")], { stdio: "inherit" });
+const result = spawnSync(tsc, ["-p", join(root, "tsconfig.npm.json"), "--outDir", out], {
+  stdio: "inherit",
+});
 if (result.status !== 0) {
   console.error("build_npm: tsc failed");
   process.exit(result.status ?? 1);
@@ -73,7 +79,7 @@ writeFileSync(join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
 for (const file of ["README.md", "LICENSE"]) {
   if (existsSync(join(root, file))) cpSync(join(root, file), join(out, file));
 }
-console.log(`build_npm: ftpkit ${version} built into npm/`);
+console.log(`build_npm: ftpkit ${version} built into ${out}`);
 
 function copyAssets(from: string, to: string): void {
   if (!existsSync(from)) return;

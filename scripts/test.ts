@@ -16,7 +16,7 @@
  */
 
 import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -131,12 +131,15 @@ async function runBun(): Promise<Outcome> {
 
 async function runNode(): Promise<Outcome> {
   const start = performance.now();
-  const build = await run(bin("deno"), ["run", "-A", "scripts/build_npm.ts"]);
+  // A build directory of this run's own, so concurrent runs cannot clash.
+  const outDir = `.npm-test-${process.pid}`;
+  const build = await run(bin("deno"), ["run", "-A", "scripts/build_npm.ts", "--out", outDir]);
   if (build.code !== 0) {
     return { runtime: "node", passed: 0, failed: 1, skipped: 0, exitCode: build.code, seconds: 0 };
   }
-  const files = findTests(join(root, "npm", "tests"), "_test.js").map((f) => relative(root, f));
+  const files = findTests(join(root, outDir, "tests"), "_test.js").map((f) => relative(root, f));
   const { code, out } = await run("node", ["--test", "--test-reporter=spec", ...files]);
+  rmSync(join(root, outDir), { recursive: true, force: true });
   const text = stripAnsi(out);
   return {
     runtime: "node",
