@@ -24,8 +24,8 @@ function features(session: ServerSession): string[] {
     "REST STREAM",
     "SIZE",
     "TVFS",
-    "UTF8",
   );
+  if (session.settings.encoding === "utf-8") lines.push("UTF8");
   return lines;
 }
 
@@ -34,12 +34,17 @@ function setOption(session: ServerSession, argument: string): Promise<void> {
   const value = rest.join(" ");
   switch (name.toUpperCase()) {
     case "UTF8":
-    case "UTF-8":
-      if (value.toUpperCase() === "ON" || value === "") return session.reply(200, "UTF8 mode on");
-      if (value.toUpperCase() === "OFF" && session.settings.encoding === "latin1") {
-        return session.reply(200, "UTF8 mode off");
+    case "UTF-8": {
+      // The encoding is the server's setting; a client may only confirm it.
+      const on = value.toUpperCase() !== "OFF";
+      if (on === (session.settings.encoding === "utf-8")) {
+        return session.reply(200, `UTF8 mode ${on ? "on" : "off"}`);
       }
-      throw new ReplyError(501, "Only UTF8 ON is supported");
+      throw new ReplyError(
+        504,
+        `UTF8 ${on ? "ON" : "OFF"} not supported: paths are ${session.settings.encoding}`,
+      );
+    }
     case "MLST": {
       const wanted = value.toLowerCase().split(";").filter((f) => MLST_FACTS.includes(f));
       session.mlstFacts = MLST_FACTS.filter((f) => wanted.includes(f));

@@ -267,6 +267,25 @@ describe("server commands and rules", () => {
     }
   });
 
+  test("latin1 encoding: paths decoded and replies encoded as ISO-8859-1", async () => {
+    const t = await startServer({ encoding: "latin1" });
+    const c = await RawFtp.connect(t.port);
+    try {
+      await c.login("u", "p");
+      assert.equal((await c.send("OPTS UTF8 ON")).code, 504);
+      assert.equal((await c.send("OPTS UTF8 OFF")).code, 200);
+      assert.ok(!(await c.send("FEAT")).text.includes(" UTF8"));
+      c.socket.setEncoding("latin1"); // the raw client decodes what follows as ISO-8859-1
+      c.write(new Uint8Array([...new TextEncoder().encode("MKD caf"), 0xe9, 0x0d, 0x0a]));
+      const reply = await c.read();
+      assert.equal(reply.text, '257 "/café" created');
+      assert.ok(await t.io.isDir("/café"));
+    } finally {
+      c.close();
+      await t.close();
+    }
+  });
+
   test("permissions: the most specific path wins", async () => {
     const user = new User({
       login: "u",
