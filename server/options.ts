@@ -60,6 +60,13 @@ export interface ServerOptions {
   requireTls?: boolean;
   /** Refuse transfers unless `PROT P` is in effect. */
   requireDataTls?: boolean;
+  /**
+   * Refuse a protected data connection whose TLS session is not resumed from
+   * the control connection (vsftpd's `require_ssl_reuse`): proof that the
+   * data connection comes from the same client. Needs clients that resume
+   * (curl, lftp, FileZilla, basic-ftp on Node); Python's ftplib does not.
+   */
+  requireTlsSessionReuse?: boolean;
   /** Accept passive data connections only from the control connection's peer address (default `true`). */
   checkDataPeerAddress?: boolean;
   /** Failed logins before the connection is closed (default 3). */
@@ -100,6 +107,8 @@ export interface ServerSettings {
   requireTls: boolean;
   /** See {@linkcode ServerOptions.requireDataTls}. */
   requireDataTls: boolean;
+  /** See {@linkcode ServerOptions.requireTlsSessionReuse}. */
+  requireTlsSessionReuse: boolean;
   /** See {@linkcode ServerOptions.checkDataPeerAddress}. */
   checkDataPeerAddress: boolean;
   /** See {@linkcode ServerOptions.maxLoginAttempts}. */
@@ -138,6 +147,7 @@ export function resolveServerSettings(options: Partial<ServerOptions>): ServerSe
     implicitTls: options.implicitTls ?? false,
     requireTls: options.requireTls ?? false,
     requireDataTls: options.requireDataTls ?? false,
+    requireTlsSessionReuse: options.requireTlsSessionReuse ?? false,
     checkDataPeerAddress: options.checkDataPeerAddress ?? true,
     maxLoginAttempts: options.maxLoginAttempts ?? 3,
     failedLoginDelay: options.failedLoginDelay ?? 1000,

@@ -379,6 +379,9 @@ export class ServerSession {
           controller.signal,
           this.protection === "P" && settings.tls ? settings.tls : undefined,
         );
+        if (settings.requireTlsSessionReuse && data.tls && data.tls.sessionReused !== true) {
+          throw new ReplyError(522, "TLS session of the data connection not resumed");
+        }
         started = true;
         const total = await options.run(data, controller.signal, (n) => bytes += n);
         data.close();
@@ -607,6 +610,7 @@ function pathFailure(err: PathIOError): [number, string] {
 
 function transferFailure(err: unknown, started: boolean, signal: AbortSignal): [number, string] {
   if (signal.aborted) return [426, "Connection closed; transfer aborted"];
+  if (err instanceof ReplyError) return [err.code, err.message];
   if (!started) {
     if (err instanceof FtpTimeoutError) return [425, "Can't open data connection: timed out"];
     return [425, "Can't open data connection"];

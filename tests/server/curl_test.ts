@@ -128,7 +128,12 @@ describe("server with curl over IPv6", () => {
 
 describe("server with curl over TLS", () => {
   test("explicit FTPS with --ssl-reqd, TLS required for login and data", async () => {
-    const t = await startServer({ tls: SERVER_TLS, requireTls: true, requireDataTls: true });
+    const t = await startServer({
+      tls: SERVER_TLS,
+      requireTls: true,
+      requireDataTls: true,
+      requireTlsSessionReuse: true,
+    });
     const dir = await mkdtemp(join(tmpdir(), "ftpkit-curl-tls-"));
     try {
       const data = pseudoRandomBytes(1024 * 1024 + 5, 5);

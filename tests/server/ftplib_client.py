@@ -94,6 +94,20 @@ elif scenario == "tls":
     out["sha256"] = hashlib.sha256(data).hexdigest()
     out["mlsd"] = [name for name, _ in ftp.mlsd()]
     ftp.quit()
+elif scenario == "tls_no_reuse":
+    # ftplib wraps data connections without the control connection's session.
+    context = ssl.create_default_context(cafile=sys.argv[3])
+    ftp = connect(ftplib.FTP_TLS, context=context)
+    ftp.auth()
+    ftp.login("u", "p")
+    ftp.prot_p()
+    try:
+        ftp.retrbinary("RETR f.txt", lambda b: None)
+        out["reply"] = "226"
+    except ftplib.error_perm as e:
+        out["reply"] = str(e)[:3]
+    out["noop"] = ftp.voidcmd("NOOP")[:3]
+    ftp.quit()
 else:
     raise SystemExit("unknown scenario " + scenario)
 

@@ -73,4 +73,15 @@ describe("server with Python ftplib", () => {
       await t.close();
     }
   });
+
+  test("a data connection that does not resume the TLS session is refused when reuse is required", async () => {
+    const t = await startServer({ tls: SERVER_TLS, requireTlsSessionReuse: true });
+    try {
+      await putFile(t.io, "/f.txt", new TextEncoder().encode("x"));
+      const out = await ftplib(t.port, "tls_no_reuse", fixturePath("ca.pem"));
+      assert.deepEqual(out, { reply: "522", noop: "200" });
+    } finally {
+      await t.close();
+    }
+  });
 });
