@@ -4,9 +4,17 @@
  * @module
  */
 
-import { FsPathIO } from "../pathio/fs_path_io.ts";
+import { FsPathIO, localWorkingDirectory } from "../pathio/fs_path_io.ts";
 import type { FileHandle, PathIO } from "../pathio/path_io.ts";
-import { isWithin, join, name as baseName, normalize, parent, relative } from "../pathio/posix.ts";
+import {
+  isWithin,
+  join,
+  name as baseName,
+  normalize,
+  parent,
+  relative,
+  resolve,
+} from "../pathio/posix.ts";
 import { BufferedReader, waitFor } from "../streams/buffered_reader.ts";
 import type { ClientTlsOptions, Connection, SocketAdapter } from "../streams/connection.ts";
 import { FtpError, PathIOError, ProtocolError, StatusCodeError } from "../streams/errors.ts";
@@ -34,6 +42,7 @@ import { parseQuotedPath } from "./parse_path.ts";
 import { type FtpReply, replyText } from "./parse_reply.ts";
 import { type ProgressCallback, ProgressReporter } from "./progress.ts";
 import { FtpDownloadStream, FtpUploadStream } from "./transfer.ts";
+import { WriteBehind } from "./write_behind.ts";
 import { parseFtpUrl } from "./url.ts";
 
 /** Options of a {@linkcode Client} (aioftp's, in camelCase). */
@@ -74,6 +83,12 @@ export interface ClientOptions {
   listLineParserOrder?: "first" | "fallback";
   /** Creates the local storage for `upload`/`download` (default: the local disk). */
   pathIO?: () => PathIO;
+  /**
+   * Where relative local paths of `upload`/`download` start. Default: the
+   * process's working directory (read at each call) for the local disk, `/`
+   * for your own `pathIO`.
+   */
+  localDirectory?: string;
   /** Longest reply line in bytes (default 8192). */
   maxReplyLineLength?: number;
   /** Most characters in one reply (default 64 KiB). */
@@ -122,7 +137,7 @@ export interface StreamTransferOptions extends OperationOptions {
 export interface FileTransferOptions extends OperationOptions {
   /** `true`: the destination is the target itself; `false` (default): a directory to put it in. */
   writeInto?: boolean;
-  /** Local read size in bytes (default 64 KiB). */
+  /** Local read size of uploads in bytes (default 256 KiB). */
   blockSize?: number;
   /** Continue a partial transfer: skip the bytes already at the destination. */
   resume?: boolean;
@@ -640,8 +655,13 @@ export class Client implements AsyncDisposable {
    * is the remote directory to put it in (default: the current directory).
    * Local paths are in the `pathIO` namespace (absolute paths for the disk).
    */
-  async upload(source: string, destination = "", options: FileTransferOptions = {}): Promise<void> {
+  async upload(
+    localSource: string,
+    destination = "",
+    options: FileTransferOptions = {},
+  ): Promise<void> {
     const io = this.#local();
+    const source = await this.#localPath(localSource);
     const sourceStat = await this.#pathOp(io.stat(source, options), "stat", options);
     const target = options.writeInto
       ? destination
@@ -683,8 +703,12 @@ export class Client implements AsyncDisposable {
     options: FileTransferOptions = {},
   ): Promise<void> {
     const io = this.#local();
-    const info = await this.stat(source, options);
-    const target = options.writeInto ? destination : join(destination, baseName(source));
+    const localDestination = await this.#localPath(destination);
+    const target = options.writeInto ? localDestination : join(localDestination, baseName(source));
+    const info = options.resume
+      ? await this.stat(source, options)
+      : await this.#downloadIfFile(io, source, target, options);
+    if (info === null) return;
     if (info.type !== "dir") {
       await this.#downloadFile(io, source, target, info.size, options);
       return;
@@ -736,6 +760,14 @@ export class Client implements AsyncDisposable {
   #local(): PathIO {
     this.#localIO ??= (this.#options.pathIO ?? defaultLocalPathIO)();
     return this.#localIO;
+  }
+
+  /** `path` in the local `pathIO` namespace: relative paths start at `localDirectory`. */
+  async #localPath(path: string): Promise<string> {
+    if (path.startsWith("/")) return path;
+    const base = this.#options.localDirectory ??
+      (this.#options.pathIO ? "/" : await localWorkingDirectory());
+    return resolve(base, path);
   }
 
   #pathOp<T>(promise: Promise<T>, what: string, options: OperationOptions): Promise<T> {
@@ -970,12 +1002,15 @@ export class Client implements AsyncDisposable {
           : await this.uploadStream(remotePath, { ...streamOptions, offset });
         try {
           const writer = upload.writable.getWriter();
-          const blockSize = options.blockSize ?? 64 * 1024;
+          const blockSize = options.blockSize ?? DEFAULT_UPLOAD_BLOCK_SIZE;
+          // The next block is read while the last one is sent; a failed send
+          // shows in `ready` or `close()`.
           while (true) {
+            await writer.ready;
             const buffer = new Uint8Array(blockSize);
             const n = await this.#pathOp(handle.read(buffer), "read", options);
             if (n === null) break;
-            await writer.write(buffer.subarray(0, n));
+            writer.write(buffer.subarray(0, n)).catch(() => {});
           }
           await writer.close();
           await upload.finish();
@@ -988,6 +1023,31 @@ export class Client implements AsyncDisposable {
       }
     }
     if (options.verify) await this.#verify(io, localPath, remotePath, options);
+  }
+
+  /**
+   * Most downloads are files: RETR says so at once, and only a refusal costs
+   * a stat (without MLST, a listing of the parent). Returns `null` when the
+   * file was downloaded, else what `source` is (a directory).
+   */
+  async #downloadIfFile(
+    io: PathIO,
+    source: string,
+    target: string,
+    options: FileTransferOptions,
+  ): Promise<RemoteFileInfo | null> {
+    let download: FtpDownloadStream;
+    try {
+      download = await this.downloadStream(source, options);
+    } catch (err) {
+      if (!(err instanceof StatusCodeError)) throw err;
+      const found = await this.#statOrNull(source, options).catch(() => null);
+      if (found?.type !== "dir") throw err;
+      return found;
+    }
+    await this.#saveDownload(io, download, target, 0, options);
+    if (options.verify) await this.#verify(io, target, source, options);
+    return null;
   }
 
   async #downloadFile(
@@ -1008,34 +1068,78 @@ export class Client implements AsyncDisposable {
     }
     const complete = options.resume && size !== undefined && offset === size && offset > 0;
     if (!complete) {
-      const handle: FileHandle = await this.#pathOp(
-        io.open(localPath, offset > 0 ? "readwrite" : "write", { ...options, offset }),
+      const download = await this.downloadStream(remotePath, { ...options, offset, total: size });
+      await this.#saveDownload(io, download, localPath, offset, options);
+    }
+    if (options.verify) await this.#verify(io, localPath, remotePath, options);
+  }
+
+  /**
+   * Write a download to a local file (from `offset`), creating missing parent
+   * directories. The file is written while the next chunks arrive
+   * ({@linkcode WriteBehind}); the download is aborted if anything fails.
+   */
+  async #saveDownload(
+    io: PathIO,
+    download: FtpDownloadStream,
+    localPath: string,
+    offset: number,
+    options: FileTransferOptions,
+  ): Promise<void> {
+    let handle: FileHandle;
+    try {
+      handle = await this.#openLocalForWrite(io, localPath, offset, options);
+    } catch (err) {
+      await download.abort();
+      throw err;
+    }
+    let committed = false;
+    try {
+      const behind = new WriteBehind((data) => this.#pathOp(handle.write(data), "write", options));
+      try {
+        for await (const chunk of download.readable as unknown as AsyncIterable<Uint8Array>) {
+          await behind.push(chunk);
+        }
+        await behind.finish();
+        await download.finish();
+      } catch (err) {
+        await behind.finish().catch(() => {});
+        await download.abort();
+        throw err;
+      }
+      await this.#pathOp(handle.close(), "close", options);
+      committed = true;
+    } finally {
+      if (!committed) await handle.abort().catch(() => {});
+    }
+  }
+
+  /** Open `path` for a download; a missing parent directory is created, then the open retried. */
+  async #openLocalForWrite(
+    io: PathIO,
+    path: string,
+    offset: number,
+    options: OperationOptions,
+  ): Promise<FileHandle> {
+    const open = () =>
+      this.#pathOp(
+        io.open(path, offset > 0 ? "readwrite" : "write", { ...options, offset }),
         "open",
         options,
       );
-      let committed = false;
-      try {
-        const download = await this.downloadStream(remotePath, {
-          ...options,
-          offset,
-          total: size,
-        });
-        try {
-          for await (const chunk of download.readable as unknown as AsyncIterable<Uint8Array>) {
-            await this.#pathOp(handle.write(chunk), "write", options);
-          }
-          await download.finish();
-        } catch (err) {
-          await download.abort();
-          throw err;
-        }
-        await this.#pathOp(handle.close(), "close", options);
-        committed = true;
-      } finally {
-        if (!committed) await handle.abort().catch(() => {});
-      }
+    try {
+      return await open();
+    } catch (err) {
+      if (!(err instanceof PathIOError) || err.kind !== "not-found" || offset > 0) throw err;
+      const dir = parent(normalize(path));
+      if (await io.exists(dir, options)) throw err;
+      await this.#pathOp(
+        io.mkdir(dir, { ...options, parents: true, existOk: true }),
+        "mkdir",
+        options,
+      );
+      return await open();
     }
-    if (options.verify) await this.#verify(io, localPath, remotePath, options);
   }
 
   async #verify(
@@ -1063,6 +1167,9 @@ export class Client implements AsyncDisposable {
     if (local !== remote) throw new ChecksumMismatchError(remotePath, local, remote);
   }
 }
+
+/** Default local read size of uploads: large enough that each block costs little. */
+const DEFAULT_UPLOAD_BLOCK_SIZE = 256 * 1024;
 
 /** The local disk, with `/` as the root: local paths are absolute paths. */
 function defaultLocalPathIO(): PathIO {

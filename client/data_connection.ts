@@ -189,10 +189,23 @@ async function startTransfer(
     );
     return { conn, reply };
   } catch (err) {
-    (raw as Connection | null)?.close();
-    rawPromise.then((c) => c.close(), () => {});
-    ready.then((c) => c.close(), () => {});
+    closeQuietly(raw as Connection | null);
+    rawPromise.then(closeQuietly, () => {});
+    ready.then(closeQuietly, () => {});
     throw s.tls ? await explainTlsFailure(s, err) : err;
+  }
+}
+
+/**
+ * Close a data connection that is no longer wanted. Closing one whose TLS
+ * handshake is under way can throw (Deno 2.9: `BadResource`); the command's
+ * own failure is what the caller reports.
+ */
+function closeQuietly(conn: Connection | null): void {
+  try {
+    conn?.close();
+  } catch {
+    // Already gone.
   }
 }
 

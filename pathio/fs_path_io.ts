@@ -37,6 +37,22 @@ export interface FsPathIOOptions extends PathIOBackendOptions {
 }
 
 const IS_WINDOWS = sep === "\\";
+
+/**
+ * The process's working directory (symbolic links resolved), for clients
+ * that resolve relative local paths with an {@linkcode FsPathIO} rooted at
+ * `/`. Read with `node:fs/promises`, so the runtime-neutral core needs no
+ * `node:process`.
+ *
+ * @example
+ * ```ts
+ * import { localWorkingDirectory } from "@ftpkit/ftp/pathio";
+ * console.log(await localWorkingDirectory()); // e.g. "/home/bob"
+ * ```
+ */
+export function localWorkingDirectory(): Promise<string> {
+  return fs.realpath(".");
+}
 /** Characters Windows would treat as separators, drive or stream markers, or wildcards. */
 const WINDOWS_UNSAFE = /[\\:*?"<>|]|[. ]$/;
 
