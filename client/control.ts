@@ -235,7 +235,12 @@ export class ControlConnection {
       throw err;
     }
     try {
-      this.#conn = await this.#conn.startTlsClient(options);
+      // A server that accepts AUTH TLS and then never speaks TLS must not hang us.
+      this.#conn = await waitFor(
+        this.#conn.startTlsClient(options),
+        { timeoutMs: this.#socketTimeout || undefined },
+        "TLS handshake",
+      );
     } catch (err) {
       this.fail(err);
       throw err;
@@ -268,9 +273,16 @@ export class ControlConnection {
 
   async #readReplyNow(): Promise<FtpReply> {
     const parser = new ReplyParser({ maxChars: this.#maxReplyChars });
+    // The time limit covers the whole reply: a server dripping bytes or lines
+    // must not restart it with every chunk.
+    const deadline = this.#socketTimeout > 0 ? Date.now() + this.#socketTimeout : null;
     try {
       while (true) {
-        const raw = await this.#reader.readLine({ timeoutMs: this.#socketTimeout });
+        const raw = await waitFor(
+          this.#reader.readLine(),
+          { timeoutMs: deadline === null ? undefined : Math.max(1, deadline - Date.now()) },
+          "reply",
+        );
         if (raw === null) {
           throw parser.pending
             ? new ProtocolError("Control connection closed in the middle of a multi-line reply")
