@@ -5,20 +5,29 @@ import { Server } from "../../server/server.ts";
 import { User } from "../../server/user.ts";
 import { SERVER_TLS } from "../_helpers.ts";
 import { RawSession } from "./_raw_session.ts";
-import { printRows } from "./_summary.ts";
+import { FULL_RUN, printRows } from "./_summary.ts";
 
-test("control channel fuzz: 10,000 generated lines, no crash, valid replies, bounded memory", async () => {
-  const report = await runControlFuzz({ lines: 10_000, connections: 8, seed: 20261121 });
+const LINES = FULL_RUN ? 100_000 : 10_000;
+
+test(`control channel fuzz: ${LINES} generated lines, no crash, valid replies, bounded memory`, async () => {
+  const report = await runControlFuzz({ lines: LINES, connections: 8, seed: 20261121 });
   printRows("fuzz", [
     ["lines sent", report.lines],
+    ...Object.entries(report.byCategory).sort().map(([k, v]) => [`  ${k}`, v] as [string, number]),
     ["replies", report.replies],
+    ["hangs / malformed replies", `${report.hangs} / ${report.malformed}`],
+    [
+      "server crashes (non-ftpkit errors, unhandled rejections)",
+      `${report.unexpectedServerErrors + report.unhandledRejections}`,
+    ],
+    ["sentinel beside the root intact", String(report.sentinelIntact)],
     ["connections closed by the server", report.closedByServer],
     ["canary round trips (failed)", `${report.canaryChecks} (${report.canaryFailures})`],
     ["RSS MiB start/peak/end", `${report.rssMiB.start}/${report.rssMiB.peak}/${report.rssMiB.end}`],
     ["seconds", report.seconds.toFixed(1)],
   ]);
   const problems = report.failureSamples.join("\n");
-  assert.equal(report.lines, 10_000);
+  assert.equal(report.lines, LINES);
   assert.equal(report.hangs, 0, problems);
   assert.equal(report.malformed, 0, problems);
   assert.equal(report.unexpectedServerErrors, 0, problems);

@@ -1,10 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runSoak, soakRows } from "./_soak.ts";
-import { printRows } from "./_summary.ts";
+import { FULL_RUN, printRows } from "./_summary.ts";
 
-test("soak: 100 concurrent clients for 10 s, every byte verified, no leaks", async () => {
-  const report = await runSoak({ clients: 100, seconds: 10 });
+const CLIENTS = FULL_RUN ? 500 : 100;
+const SECONDS = FULL_RUN ? 60 : 10;
+
+test(`soak: ${CLIENTS} concurrent clients for ${SECONDS} s, every byte verified, no leaks`, async () => {
+  const report = await runSoak({ clients: CLIENTS, seconds: SECONDS });
   printRows("soak", soakRows(report));
   const samples = report.errorSamples.join("\n");
   assert.equal(report.protocolErrors, 0, samples);
