@@ -15,7 +15,7 @@ import {
   relative,
   resolve,
 } from "../pathio/posix.ts";
-import { BufferedReader, waitFor } from "../streams/buffered_reader.ts";
+import { waitFor } from "../streams/buffered_reader.ts";
 import type { ClientTlsOptions, Connection, SocketAdapter } from "../streams/connection.ts";
 import { FtpError, PathIOError, ProtocolError, StatusCodeError } from "../streams/errors.ts";
 import { getSocketAdapter } from "../streams/socket_adapter.ts";
@@ -42,7 +42,8 @@ import { parseQuotedPath } from "./parse_path.ts";
 import { type FtpReply, replyText } from "./parse_reply.ts";
 import { type ProgressCallback, ProgressReporter } from "./progress.ts";
 import { FtpDownloadStream, FtpUploadStream } from "./transfer.ts";
-import { WriteBehind } from "./write_behind.ts";
+import { LineSplitter } from "./_line_splitter.ts";
+import { WriteBehind } from "./_write_behind.ts";
 import { parseFtpUrl } from "./url.ts";
 
 /** Options of a {@linkcode Client} (aioftp's, in camelCase). */
@@ -479,8 +480,12 @@ export class Client implements AsyncDisposable {
     while (pending.length) {
       const dir = pending.shift()!;
       const entries = await this.#exclusive((c) => this.#listDirectory(c, dir, options), options);
+      // Names are single clean components: prefixing the normalized directory
+      // equals `join(dir, name)` without normalizing every path.
+      const base = dir ? normalize(dir) : ".";
+      const prefix = base === "." ? "" : base.endsWith("/") ? base : base + "/";
       for (const [name, info] of entries) {
-        const childPath = dir ? join(dir, name) : name;
+        const childPath = prefix + name;
         if (options.recursive && info.type === "dir") pending.push(childPath);
         yield [childPath, info];
       }
@@ -490,12 +495,16 @@ export class Client implements AsyncDisposable {
   /** Names in a directory (NLST). */
   nlst(path = "", options: OperationOptions = {}): Promise<string[]> {
     return this.#exclusive(async (control) => {
-      const lines = await this.#readListingLines(
+      const names: string[] = [];
+      await this.#readListing(
         control,
         path ? `NLST ${encodePathForWire(path)}` : "NLST",
         options,
+        (line) => {
+          if (line !== "") names.push(decodePathFromWire(line));
+        },
       );
-      return lines.filter((l) => l !== "").map(decodePathFromWire);
+      return names;
     }, options);
   }
 
@@ -896,24 +905,24 @@ export class Client implements AsyncDisposable {
       command = features.has("MLST") ? "MLSD" : "LIST";
     }
     const mlsd = /^MLSD\b/i.test(command);
-    const lines = await this.#readListingLines(
+    const now = new Date();
+    const out: [string, RemoteFileInfo][] = [];
+    await this.#readListing(
       control,
       path ? `${command} ${encodePathForWire(path)}` : command,
       options,
+      (line) => {
+        if (isListNoiseLine(line)) return;
+        const info = mlsd ? parseMlsxLine(line) : this.#parseListLine(line, now);
+        if (!info) throw new ProtocolError(`Cannot parse listing line: ${JSON.stringify(line)}`);
+        const kind = info.facts["type"];
+        if (kind !== undefined && /^[cp]dir$/i.test(kind)) return;
+        const name = decodePathFromWire(info.name);
+        if (name === "." || name === ".." || name.includes("/") || name === "") return;
+        info.name = name;
+        out.push([name, info]);
+      },
     );
-    const now = new Date();
-    const out: [string, RemoteFileInfo][] = [];
-    for (const line of lines) {
-      if (isListNoiseLine(line)) continue;
-      const info = mlsd ? parseMlsxLine(line) : this.#parseListLine(line, now);
-      if (!info) throw new ProtocolError(`Cannot parse listing line: ${JSON.stringify(line)}`);
-      const kind = (info.facts["type"] ?? "").toLowerCase();
-      if (kind === "cdir" || kind === "pdir") continue;
-      const name = decodePathFromWire(info.name);
-      if (name === "." || name === ".." || name.includes("/") || name === "") continue;
-      info.name = name;
-      out.push([name, info]);
-    }
     return out;
   }
 
@@ -927,15 +936,17 @@ export class Client implements AsyncDisposable {
   }
 
   /**
-   * Read a listing's lines through the same transfer stream downloads use,
-   * so timeouts, abort signals (ABOR) and TLS close the same way; the
-   * caller already holds the turn.
+   * Read a listing through the same transfer stream downloads use, so
+   * timeouts, abort signals (ABOR) and TLS close the same way; the caller
+   * already holds the turn. Each line goes to `onLine` as it arrives, so
+   * parsing overlaps with the server's sending.
    */
-  async #readListingLines(
+  async #readListing(
     control: ControlConnection,
     command: string,
     options: OperationOptions,
-  ): Promise<string[]> {
+    onLine: (line: string) => void,
+  ): Promise<void> {
     const settings = this.#dataSettings(control, options.signal);
     const { conn, reply } = await openDataConnection(settings, command);
     const stream = new FtpDownloadStream({
@@ -946,31 +957,26 @@ export class Client implements AsyncDisposable {
       progress: new ProgressReporter("download", command),
       signal: options.signal,
     });
-    const maxBytes = this.#options.maxListingBytes ?? 16 * 1024 * 1024;
-    const decoder = new TextDecoder(this.#options.encoding ?? "utf-8");
-    const lines: string[] = [];
-    let bytes = 0;
-    const reader = new BufferedReader(stream.readable, {
-      maxLineLength: this.#options.maxReplyLineLength ?? 64 * 1024,
+    const splitter = new LineSplitter({
+      encoding: this.#options.encoding,
+      maxLineBytes: this.#options.maxReplyLineLength ?? 64 * 1024,
+      maxTotalBytes: this.#options.maxListingBytes ?? 16 * 1024 * 1024,
     });
+    const reader = stream.readable.getReader();
     try {
       while (true) {
-        const line = await reader.readLine();
-        if (line === null) break;
-        bytes += line.byteLength + 2;
-        if (bytes > maxBytes) {
-          throw new ProtocolError(`Directory listing exceeds ${maxBytes} bytes`);
-        }
-        lines.push(decoder.decode(line));
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (const line of splitter.push(value)) onLine(line);
       }
+      for (const line of splitter.end()) onLine(line);
     } catch (err) {
-      await reader.cancel(err);
+      await reader.cancel(err).catch(() => {});
       await stream.abort();
       throw err;
     }
-    reader.release();
+    reader.releaseLock();
     await stream.finish();
-    return lines;
   }
 
   async #uploadFile(

@@ -105,7 +105,7 @@ export function parseUnixListLine(line: string, now: Date = new Date()): RemoteF
     type,
     size: Number(size),
     modifiedAt: unixDate(month, Number(day), timeOrYear, now),
-    mode: parseUnixMode(perms),
+    mode: cachedUnixMode(perms),
     owner,
     group,
     links: links === undefined ? undefined : Number(links),
@@ -114,17 +114,31 @@ export function parseUnixListLine(line: string, now: Date = new Date()): RemoteF
   };
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+
 function unixDate(month: number, day: number, timeOrYear: string, now: Date): Date {
-  if (!timeOrYear.includes(":")) return new Date(Date.UTC(Number(timeOrYear), month, day));
-  const [h, min] = timeOrYear.split(":").map(Number);
+  const colon = timeOrYear.indexOf(":");
+  if (colon < 0) return new Date(Date.UTC(Number(timeOrYear), month, day));
+  const h = Number(timeOrYear.slice(0, colon));
+  const min = Number(timeOrYear.slice(colon + 1));
   const year = now.getUTCFullYear();
-  const date = new Date(Date.UTC(year, month, day, h, min));
+  const ms = Date.UTC(year, month, day, h, min);
   // `ls` shows a time instead of a year for the last six months, so a date
   // ahead of now (beyond clock skew) belongs to the previous year.
-  if (date.getTime() > now.getTime() + 24 * 3600 * 1000) {
-    return new Date(Date.UTC(year - 1, month, day, h, min));
+  if (ms > now.getTime() + DAY_MS) return new Date(Date.UTC(year - 1, month, day, h, min));
+  return new Date(ms);
+}
+
+/** Listings repeat a handful of permission strings: each is parsed once. */
+const unixModes = new Map<string, number>();
+
+function cachedUnixMode(perms: string): number {
+  let mode = unixModes.get(perms);
+  if (mode === undefined) {
+    mode = parseUnixMode(perms);
+    if (unixModes.size < 4096) unixModes.set(perms, mode);
   }
-  return date;
+  return mode;
 }
 
 const WINDOWS_LINE =
@@ -261,5 +275,8 @@ export function parseListLine(line: string, now: Date = new Date()): RemoteFileI
 
 /** Whether a LIST line is a summary or blank line that carries no entry. */
 export function isListNoiseLine(line: string): boolean {
-  return line.trim() === "" || /^total\s+\d+/i.test(line.trim());
+  const text = line.trim();
+  if (text === "") return true;
+  const first = text.charCodeAt(0) | 0x20; // lower case
+  return first === 0x74 /* t */ && /^total\s+\d+/i.test(text);
 }

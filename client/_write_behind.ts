@@ -25,7 +25,6 @@ export interface WriteBehindOptions {
  *
  * @example
  * ```ts
- * import { WriteBehind } from "@ftpkit/ftp/client";
  * const chunks: Uint8Array[] = [];
  * const behind = new WriteBehind(async (data) => {
  *   chunks.push(data);
