@@ -222,6 +222,10 @@ export async function runServe(
     return 0;
   }
   const pathIO: PathIO = args.memory ? new MemoryPathIO() : new FsPathIO({ root: args.directory });
+  if (!args.memory && !(await pathIO.isDir("/").catch(() => false))) {
+    output.error(`ftpkit serve: ${args.directory} is not a readable directory`);
+    return 1;
+  }
   const permissions = [new Permission("/", { readable: true, writable: args.writable })];
   const user = new User({ login: args.user, password: args.password, permissions });
   const tls = args.tlsCert && args.tlsKey

@@ -76,7 +76,7 @@ test("ftpkit serve: serves a directory, logs session events, stops on SIGTERM", 
   }
 });
 
-test("ftpkit serve --help and a bad option", async () => {
+test("ftpkit serve --help, a bad option, a missing directory", async () => {
   const [command, ...prefix] = cliCommand();
   const help = await runProcess(command, [...prefix, "serve", "--help"], { timeoutMs: 30_000 });
   assert.equal(help.code, 0);
@@ -84,4 +84,16 @@ test("ftpkit serve --help and a bad option", async () => {
   const bad = await runProcess(command, [...prefix, "serve", "--bogus"], { timeoutMs: 30_000 });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Unknown option: --bogus/);
+  const missing = await runProcess(command, [
+    ...prefix,
+    "serve",
+    "-d",
+    "/nonexistent/ftpkit",
+    "--port",
+    "0",
+  ], {
+    timeoutMs: 30_000,
+  });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /is not a readable directory/);
 });
