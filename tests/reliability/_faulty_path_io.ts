@@ -21,6 +21,11 @@ import { PathIOError, type PathIOErrorKind } from "../../streams/errors.ts";
 export interface Fault {
   /** Fail the Nth `write` (1-based, counted across all handles since the fault was set). */
   atWrite?: number;
+  /**
+   * Fail the write that would take the bytes written past this count
+   * (independent of how the runtime chunks a transfer).
+   */
+  afterBytes?: number;
   /** Fail every `open` in a writing mode. */
   onOpenForWrite?: boolean;
   /** Kind of the `PathIOError` thrown. */
@@ -43,6 +48,7 @@ export class FaultyPathIO implements PathIO {
   faultsThrown = 0;
   #fault: Fault | null = null;
   #writes = 0;
+  #bytes = 0;
 
   /** @param inner The backend that does the real work. */
   constructor(inner: PathIO) {
@@ -53,6 +59,7 @@ export class FaultyPathIO implements PathIO {
   setFault(fault: Fault | null): void {
     this.#fault = fault;
     this.#writes = 0;
+    this.#bytes = 0;
   }
 
   #fail(what: string, path?: string): never {
@@ -109,8 +116,11 @@ export class FaultyPathIO implements PathIO {
       read: (buffer) => handle.read(buffer),
       write: async (data) => {
         this.#writes++;
+        this.#bytes += data.byteLength;
         const at = this.#fault?.atWrite;
+        const limit = this.#fault?.afterBytes;
         if (at !== undefined && this.#writes >= at) this.#fail("write", path);
+        if (limit !== undefined && this.#bytes > limit) this.#fail("write", path);
         await handle.write(data);
       },
       seek: (offset) => handle.seek(offset),

@@ -265,9 +265,9 @@ describe("faults: vanishing clients, ABOR, backend errors", () => {
   test("disk full and permission errors from the backend: 452/550, file intact, handle aborted", async () => {
     const s = await login();
     try {
-      for (const atWrite of [1, 2, 5]) {
+      for (const afterBytes of [0, 200_000, 700_000]) {
         counts.faults++;
-        io.setFault({ atWrite, kind: "no-space" });
+        io.setFault({ afterBytes, kind: "no-space" });
         const abortedBefore = io.aborted;
         const data = dataSocket(pasvPort(await s.command("PASV")));
         await data.connected;
@@ -356,7 +356,7 @@ describe("faults on the local disk: uploads are atomic through the server", () =
       // 2: the disk fills up mid-upload.
       {
         counts.faults++;
-        io.setFault({ atWrite: 2, kind: "no-space" });
+        io.setFault({ afterBytes: 100_000, kind: "no-space" });
         const s = await RawSession.open(port);
         await s.login("u", "p");
         const data = dataSocket(pasvPort(await s.command("PASV")));
