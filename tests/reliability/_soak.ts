@@ -311,7 +311,11 @@ export function soakRows(report: SoakReport): [string, string | number][] {
     ["control connections", report.connections],
     ["protocol errors", report.protocolErrors],
     ["bytes verified (lost)", `${report.bytesVerified} (${report.bytesLost})`],
-    ["server fds before/after", `${report.fds.before}/${report.fds.after}`],
+    [
+      "server fds before/after",
+      `${report.fds.before}/${report.fds.after}` +
+      (report.fdsGained.length ? ` (+${report.fdsGained.join(", ")})` : ""),
+    ],
     ["server heap MiB before/after GC", `${report.heapMiB.before}/${report.heapMiB.after}`],
     [
       "server RSS MiB before/peak/after",
