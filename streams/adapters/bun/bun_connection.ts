@@ -58,6 +58,8 @@ export class BunConnection implements Connection {
     | undefined;
   #opening: Opening | undefined;
   #handshakeDone = false;
+  /** The TLS connection that replaced this one. */
+  #successor: BunConnection | undefined;
   #resolveClosed!: () => void;
 
   /** The shared event handlers; each socket's `data` is its connection. */
@@ -73,6 +75,8 @@ export class BunConnection implements Connection {
   };
 
   /**
+   * A connection waiting for its socket (see {@linkcode BunConnection.opened}).
+   *
    * @param secure Whether the socket this connection gets will speak TLS.
    * @param rejectUnauthorized For TLS clients: fail the handshake on certificate errors.
    * @param offerSession A session to resume, set on the socket once it opens.
@@ -141,6 +145,8 @@ export class BunConnection implements Connection {
   }
 
   close(): void {
+    // After an upgrade started, closing this object closes (or aborts) the TLS connection.
+    if (this.#upgraded) this.#successor?.close();
     if (this.#isClosed || this.#upgraded) return;
     this.#closedByUs = true;
     // `close()` rather than `end()`, which on TLS waits for the peer's
@@ -190,6 +196,7 @@ export class BunConnection implements Connection {
     if (this.#isClosed) throw new ConnectionClosedError("Connection closed before TLS started");
     // The plain handlers go on receiving the ciphertext: they must drop it.
     this.#upgraded = true;
+    this.#successor = next;
     this.#resumeIfPaused();
     const [, secure] = this.#socket.upgradeTLS({
       data: next,

@@ -33,7 +33,11 @@ export class DenoConnDuplex extends Duplex {
   #wanted = false;
   #reading = false;
 
-  /** @param conn A connected native Deno connection; this stream owns it from now on. */
+  /**
+   * Carry `conn`.
+   *
+   * @param conn A connected native Deno connection; this stream owns it from now on.
+   */
   constructor(conn: DenoConn) {
     super({ allowHalfOpen: true });
     this.#conn = conn;
@@ -54,11 +58,13 @@ export class DenoConnDuplex extends Duplex {
     },
   };
 
+  /** Starts reading the connection (Duplex internals). */
   override _read(): void {
     this.#wanted = true;
     this.#pump();
   }
 
+  /** Writes all of `chunk` to the connection (Duplex internals). */
   override _write(
     chunk: Uint8Array,
     _encoding: string,
@@ -67,10 +73,12 @@ export class DenoConnDuplex extends Duplex {
     this.#writeAll(chunk).then(() => callback(), callback);
   }
 
+  /** Half-closes the connection (Duplex internals). */
   override _final(callback: (err?: Error | null) => void): void {
     this.#conn.closeWrite().then(() => callback(), callback);
   }
 
+  /** Closes the connection (Duplex internals). */
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     try {
       this.#conn.close();

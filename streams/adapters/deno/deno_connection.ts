@@ -65,11 +65,16 @@ export class DenoConnection implements Connection {
   #reading = false;
   #closedByUs = false;
   #released = false;
-  /** Cancels a TLS handshake in progress (it owns the resource meanwhile). */
-  #cancelHandshake: (() => void) | null = null;
+  /**
+   * What replaced this connection once an upgrade started: closing this
+   * object closes it, which also cancels a handshake in progress.
+   */
+  #successor: { close(): void } | undefined;
   #resolveClosed!: () => void;
 
   /**
+   * Wrap a native Deno connection.
+   *
    * @param conn A connected `Deno.Conn`, or a `Deno.TlsConn` whose handshake finished.
    * @param secure Whether `conn` is a TLS connection.
    */
@@ -173,7 +178,7 @@ export class DenoConnection implements Connection {
 
   close(): void {
     if (this.#released) {
-      this.#cancelHandshake?.();
+      this.#successor?.close();
       return;
     }
     this.#closedByUs = true;
@@ -191,10 +196,11 @@ export class DenoConnection implements Connection {
    */
   async startTlsClient(options: ClientTlsOptions = {}): Promise<Connection> {
     const conn = this.#prepareUpgrade();
-    this.#cancelHandshake = () => conn.close();
+    this.#successor = { close: () => closeQuietly(conn) };
     try {
       if (options.rejectUnauthorized === false) {
         const duplex = new DenoConnDuplex(conn);
+        this.#successor = { close: () => duplex.destroy() };
         return this.#follow(
           await startTlsClientOver(duplex, options, this.remoteAddress.hostname, {
             flow: duplex.flow,
@@ -207,6 +213,7 @@ export class DenoConnection implements Connection {
         hostname: options.serverName ?? this.remoteAddress.hostname,
         caCerts: options.caCerts,
       });
+      this.#successor = { close: () => closeQuietly(secure) };
       await secure.handshake?.();
       return this.#follow(new DenoConnection(secure, true));
     } catch (err) {
@@ -215,8 +222,6 @@ export class DenoConnection implements Connection {
       } catch { /* the TLS layer may own it already */ }
       this.#resolveClosed();
       throw toSocketError(err, "TLS handshake");
-    } finally {
-      this.#cancelHandshake = null;
     }
   }
 
@@ -226,7 +231,7 @@ export class DenoConnection implements Connection {
    */
   async startTlsServer(options: ServerTlsOptions): Promise<Connection> {
     const duplex = new DenoConnDuplex(this.#prepareUpgrade());
-    this.#cancelHandshake = () => duplex.destroy();
+    this.#successor = { close: () => duplex.destroy() };
     try {
       return this.#follow(
         await startTlsServerOver(duplex, options, {
@@ -239,13 +244,12 @@ export class DenoConnection implements Connection {
       duplex.destroy();
       this.#resolveClosed();
       throw err;
-    } finally {
-      this.#cancelHandshake = null;
     }
   }
 
   /** This object's `closed` follows the connection that replaced it. */
   #follow(upgraded: Connection): Connection {
+    this.#successor = upgraded;
     upgraded.closed.then(this.#resolveClosed);
     return upgraded;
   }
@@ -281,6 +285,12 @@ export class DenoConnection implements Connection {
     } catch { /* already closed */ }
     this.#resolveClosed();
   }
+}
+
+function closeQuietly(conn: DenoConn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
 }
 
 function isClosedResource(err: unknown): boolean {

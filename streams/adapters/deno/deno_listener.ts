@@ -24,6 +24,8 @@ export class DenoListener implements Listener {
   #closed = false;
 
   /**
+   * Start accepting on `listener`.
+   *
    * @param listener A listening `Deno.Listener`; this object owns it.
    * @param tls Server TLS options for implicit TLS.
    */
@@ -60,6 +62,7 @@ export class DenoListener implements Listener {
     else this.#queue.push(conn);
   }
 
+  /** The next connection; rejects with `ConnectionClosedError` once closed. */
   accept(): Promise<Connection> {
     const queued = this.#queue.shift();
     if (queued) return Promise.resolve(queued);
@@ -67,6 +70,7 @@ export class DenoListener implements Listener {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
+  /** Stop listening; connections already handed out stay open. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -77,6 +81,7 @@ export class DenoListener implements Listener {
     for (const w of this.#waiters.splice(0)) w.reject(new ConnectionClosedError("Listener closed"));
   }
 
+  /** Accepted connections until the listener is closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
     while (true) {
       try {

@@ -109,6 +109,8 @@ export class NodeConnection implements Connection {
   #secure: boolean;
 
   /**
+   * Wrap a connected socket.
+   *
    * @param socket A connected socket (created with `allowHalfOpen: true` for half-close).
    * @param options Flow control and addresses for sockets that run over
    *   another transport (a TLS layer over a JS stream).
