@@ -78,13 +78,16 @@ async function openPassive(
   // Bounce protection: by default the data connection goes to the host the
   // control connection talks to, whatever address PASV announced.
   const hostname = s.trustPassiveHost && address.host ? address.host : controlPeer;
-  const raw = await s.adapter.connect({
+  // The command goes out while the connection is being made: one round trip
+  // less per transfer (RFC 959 leaves the order to the client).
+  const connecting = s.adapter.connect({
     hostname,
     port: address.port,
     signal: s.signal,
     timeoutMs: s.connectionTimeout,
   });
-  return await startTransfer(s, command, raw, Promise.resolve(raw));
+  connecting.catch(() => {});
+  return await startTransfer(s, command, null, connecting);
 }
 
 async function enterPassiveMode(s: DataConnectionSettings): Promise<PassiveAddress> {
@@ -179,9 +182,16 @@ async function startTransfer(
     return await raw.startTlsClient({ ...s.tls, session: s.control.connection.tlsSession() });
   })();
   ready.catch(() => {});
+  let awaitingReply = false;
   try {
     await sent;
-    const reply = await s.control.command(null, ["1xx", "2xx"], [], { signal: s.signal });
+    const replying = s.control.command(null, ["1xx", "2xx"], [], { signal: s.signal });
+    awaitingReply = true;
+    replying.then(() => awaitingReply = false, () => awaitingReply = false);
+    // A data connection that fails first would leave us waiting for a reply
+    // the server may send only after its own timeout.
+    const failedFirst = rawPromise.then(() => replying);
+    const reply = await Promise.race([replying, failedFirst]);
     const conn = await waitFor(
       ready,
       { signal: s.signal, timeoutMs: s.connectionTimeout },
@@ -189,6 +199,8 @@ async function startTransfer(
     );
     return { conn, reply };
   } catch (err) {
+    // The server still owes the command's reply: its state is unknown.
+    if (awaitingReply) s.control.fail(err);
     closeQuietly(raw as Connection | null);
     rawPromise.then(closeQuietly, () => {});
     ready.then(closeQuietly, () => {});

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { constants } from "node:fs";
+import { constants, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import { sep } from "node:path";
 import { PathIOError } from "../streams/errors.ts";
@@ -101,8 +101,10 @@ export class FsPathIO extends AbstractPathIO {
 
   /** Facts about `path` (follows symbolic links inside the root). */
   protected async doStat(path: string): Promise<PathStat> {
-    const real = await this.#locate(path, true);
-    const stat = await fs.stat(real);
+    const found = await this.#find(path, true);
+    const stat = typeof found === "string"
+      ? await fs.stat(found)
+      : found.stat ?? await fs.stat(found.real);
     return {
       type: stat.isFile() ? "file" : stat.isDirectory() ? "dir" : "other",
       size: stat.size,
@@ -161,7 +163,9 @@ export class FsPathIO extends AbstractPathIO {
     mode: OpenMode,
     options: BackendOpenOptions,
   ): Promise<FileHandle> {
-    const real = await this.#locate(path, true);
+    const located = await this.#find(path, true);
+    const found: Located = typeof located === "string" ? { real: located } : located;
+    const real = found.real;
     const { offset } = options;
     const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL } = constants;
     const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -176,7 +180,7 @@ export class FsPathIO extends AbstractPathIO {
     }
     // "write"
     if (offset === 0 && (options.atomic ?? this.#atomicWrites)) {
-      const existing = await fs.stat(real).catch(() => undefined);
+      const existing = found.stat ?? await fs.stat(real).catch(() => undefined);
       if (existing?.isDirectory()) {
         throw new PathIOError("is a directory", { kind: "is-a-directory", path });
       }
@@ -225,6 +229,15 @@ export class FsPathIO extends AbstractPathIO {
    * directory is always resolved; the last component too when `follow`.
    */
   async #locate(path: string, follow: boolean): Promise<string> {
+    const found = await this.#find(path, follow);
+    return typeof found === "string" ? found : found.real;
+  }
+
+  /**
+   * {@linkcode FsPathIO.#locate}, plus the `lstat` it made of the last
+   * component when that is not a link (so it doubles as `stat`).
+   */
+  async #find(path: string, follow: boolean): Promise<string | Located> {
     const parts = path.split("/").filter((part) => part !== "");
     for (const part of parts) {
       if (part.startsWith(ATOMIC_TEMP_PREFIX)) {
@@ -242,13 +255,18 @@ export class FsPathIO extends AbstractPathIO {
     const last = parts.pop()!;
     let realParent = realRoot;
     if (parts.length > 0) {
-      realParent = await fs.realpath(joinOs(realRoot, ...parts));
+      // Below the filesystem's own root nothing can lead outside: the kernel
+      // follows links in the parent just as realpath would. Saves a call per
+      // operation for clients, whose local disk is rooted at `/`.
+      realParent = realRoot === "/"
+        ? "/" + parts.join("/")
+        : await fs.realpath(joinOs(realRoot, ...parts));
       this.#confine(realRoot, realParent, path);
     }
     const candidate = joinOs(realParent, last);
     if (!follow) return candidate;
     const link = await fs.lstat(candidate).catch(() => undefined);
-    if (!link?.isSymbolicLink()) return candidate;
+    if (!link?.isSymbolicLink()) return { real: candidate, stat: link };
     // A dangling link stays as it is: opening it with O_NOFOLLOW fails, stat finds nothing.
     const target = await fs.realpath(candidate).catch(() => undefined);
     if (target === undefined) return candidate;
@@ -261,6 +279,12 @@ export class FsPathIO extends AbstractPathIO {
       throw new PathIOError("path leads outside the root", { kind: "permission", path });
     }
   }
+}
+
+/** A located path and, when it was no link, its `lstat`. */
+interface Located {
+  real: string;
+  stat?: Stats;
 }
 
 /** Wraps a `node:fs` handle; tracks the position itself so reads and writes are positional. */
