@@ -5,7 +5,7 @@
  * @module
  */
 
-import { waitFor } from "../streams/buffered_reader.ts";
+import { abortReason, waitFor } from "../streams/buffered_reader.ts";
 
 /** Options of {@linkcode pumpStream}. */
 export interface PumpOptions {
@@ -44,9 +44,13 @@ export async function pumpStream(
       const { done, value } = await waitFor(reader.read(), { signal, timeoutMs }, "transfer read");
       if (done) break;
       onChunk?.(value);
+      // waitFor refuses an aborted signal without watching the promise it was
+      // given: a write started then would fail later, unhandled (EPIPE).
+      if (signal?.aborted) throw abortReason(signal, "transfer write");
       await waitFor(writer.write(value), { signal, timeoutMs }, "transfer write");
       total += value.byteLength;
     }
+    if (signal?.aborted) throw abortReason(signal, "transfer close");
     await waitFor(writer.close(), { signal, timeoutMs }, "transfer close");
     return total;
   } catch (err) {
