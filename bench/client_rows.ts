@@ -11,12 +11,7 @@ import { join } from "node:path";
 import type { BenchOptions } from "./options.ts";
 import { type BenchFixtures, countBenchUploads, resetBenchUploads } from "./fixtures.ts";
 import type { BenchTools } from "./peers.ts";
-import {
-  freeBenchPort,
-  runBenchCommand,
-  startBenchProcess,
-  waitForFtpGreeting,
-} from "./process.ts";
+import { runBenchCommand, startFtpServerOnFreePort } from "./process.ts";
 import { RssSampler } from "./memory.ts";
 import type { BenchCell, BenchGroupResult, BenchRowSpec } from "./results.ts";
 import { SERVER_TARGETS } from "./servers.ts";
@@ -133,11 +128,9 @@ export async function runClientGroup(
   const active = wanted.filter((t) => !unavailable.has(t.id));
   if (active.length === 0 || rows.length === 0) return group;
   const vsftpd = SERVER_TARGETS.find((t) => t.id === "vsftpd")!;
-  const port = await freeBenchPort();
   resetBenchUploads(f, tools.vsftpdUser);
-  const server = startBenchProcess(vsftpd.command(port, f, tools));
+  const { server, port } = await startFtpServerOnFreePort((port) => vsftpd.command(port, f, tools));
   try {
-    await waitForFtpGreeting(port, 30_000, () => !server.exited());
     for (const row of rows) {
       for (let repeat = 0; repeat < o.repeats; repeat++) {
         for (const target of active) {

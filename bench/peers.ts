@@ -35,7 +35,7 @@ export interface BenchTools {
   vsftpdUser?: AnonymousUser;
   /** curl executable. */
   curl: string;
-  /** Directory of the private tsc build of ftpkit that Node runs. */
+  /** Directory of the private tsc build of ftpkit that Node runs (removed after the run). */
   nodeBuild: string;
 }
 
@@ -110,7 +110,7 @@ function findVsftpd(install: boolean, notes: string[]): string | undefined {
   return existsSync(unpacked) ? unpacked : undefined;
 }
 
-/** Builds ftpkit for Node with tsc into `.tmp/bench-npm/` (not `npm/`, which the test runner rebuilds). */
+/** Builds ftpkit for Node with tsc into `.tmp/bench-npm-<pid>/` (not `npm/`, which the test runner rebuilds). */
 function buildForNode(tsc: string, outDir: string): boolean {
   spawnSync(tsc, ["-p", join(repo, "tsconfig.npm.json"), "--outDir", outDir], {
     cwd: repo,
@@ -147,7 +147,8 @@ export function checkBenchTools(install: boolean, needed: Set<string>): BenchToo
     python: "/usr/bin/python3",
     vsftpd: "",
     curl: which("curl") ?? "curl",
-    nodeBuild: join(repo, ".tmp", "bench-npm"),
+    // One build per run: a second run rebuilding the same directory would pull it from under Node.
+    nodeBuild: join(repo, ".tmp", `bench-npm-${process.pid}`),
   };
 
   if (!existsSync(tools.python)) {

@@ -76,7 +76,8 @@ export function startBenchProcess(command: BenchCommand): BenchProcess {
       if (hasExited || child.pid === undefined) return;
       signalGroup(child.pid, "SIGTERM");
       const timer = setTimeout(() => signalGroup(child.pid!, "SIGKILL"), graceMs);
-      await exit;
+      // A lost exit event must not hang the whole run.
+      await Promise.race([exit, new Promise((r) => setTimeout(r, graceMs + 5000))]);
       clearTimeout(timer);
       // Forked session processes (vsftpd) may outlive the leader briefly.
       signalGroup(child.pid, "SIGKILL");
@@ -132,15 +133,21 @@ export function runBenchCommand(
     }, timeoutMs);
     if (child.pid) liveGroups.add(child.pid);
     if (child.pid && onStart) onStart(child.pid);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      resolve({ code: 127, stdout, stderr: stderr + error.message, timedOut });
-    });
-    child.on("close", (code) => {
+    let settled = false;
+    const finish = (code: number | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       if (child.pid) liveGroups.delete(child.pid);
       resolve({ code: timedOut ? 1 : code ?? 1, stdout, stderr, timedOut });
+    };
+    child.on("error", (error) => {
+      stderr += error.message;
+      finish(127);
     });
+    child.on("close", (code) => finish(code));
+    // "close" waits for the pipes; should it never come, "exit" plus a moment for the last output does.
+    child.on("exit", (code) => setTimeout(() => finish(code), 2000));
   });
 }
 
@@ -155,6 +162,33 @@ export function freeBenchPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Starts an FTP server on a free port and waits for its greeting. A port found
+ * free can be taken by someone else (another server's passive port) before the
+ * server binds it; then it starts again on another port, up to `attempts` times.
+ */
+export async function startFtpServerOnFreePort(
+  command: (port: number) => BenchCommand,
+  attempts = 3,
+): Promise<{ server: BenchProcess; port: number }> {
+  for (let attempt = 1;; attempt++) {
+    const port = await freeBenchPort();
+    const server = startBenchProcess(command(port));
+    try {
+      await waitForFtpGreeting(port, 30_000, () => !server.exited());
+      return { server, port };
+    } catch (error) {
+      await server.stop();
+      // vsftpd reports on fd 0, which is /dev/null here: a silent exit may be a lost port too.
+      const lostPort = /EADDRINUSE|address already in use/i.test(server.output()) ||
+        (server.exited() && server.output().trim() === "");
+      if (!lostPort || attempt >= attempts) {
+        throw new Error(`${(error as Error).message}: ${server.output().trim().slice(-300)}`);
+      }
+    }
+  }
 }
 
 /**
@@ -179,11 +213,15 @@ function greets(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
     let text = "";
+    let answered = false;
     const done = (ok: boolean) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(2000, () => done(false));
+    const timer = setTimeout(() => done(false), 2000);
     socket.on("error", () => done(false));
     socket.on("data", (chunk: Buffer) => {
       text += chunk.toString("latin1");

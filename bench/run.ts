@@ -15,7 +15,7 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BenchUsageRequest, parseBenchArgs } from "./options.ts";
@@ -99,9 +99,13 @@ async function main(): Promise<number> {
     uploadOwner: tools.vsftpdUser,
   });
   // Ctrl-C: stop every server and client started so far, and remove the fixtures.
+  const cleanUp = () => {
+    removeBenchFixtures(fixtures);
+    rmSync(tools.nodeBuild, { recursive: true, force: true });
+  };
   const interrupt = () => {
     killAllBenchProcesses();
-    removeBenchFixtures(fixtures);
+    cleanUp();
     process.exit(130);
   };
   process.on("SIGINT", interrupt);
@@ -139,7 +143,7 @@ async function main(): Promise<number> {
       run.groups.push(await runClientGroup(options, fixtures, tools, clientUnavailable, log));
     }
   } finally {
-    removeBenchFixtures(fixtures);
+    cleanUp();
   }
   clearInterval(loadWatch);
   load.end = loadavg()[0];

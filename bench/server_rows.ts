@@ -14,12 +14,7 @@ import type { BenchOptions } from "./options.ts";
 import type { BenchFixtures } from "./fixtures.ts";
 import { countBenchUploads, resetBenchUploads } from "./fixtures.ts";
 import type { BenchTools } from "./peers.ts";
-import {
-  freeBenchPort,
-  runBenchCommand,
-  startBenchProcess,
-  waitForFtpGreeting,
-} from "./process.ts";
+import { type BenchProcess, runBenchCommand, startFtpServerOnFreePort } from "./process.ts";
 import { RssSampler } from "./memory.ts";
 import type { BenchCell, BenchGroupResult, BenchRowSpec } from "./results.ts";
 import { SERVER_TARGETS, type ServerTarget } from "./servers.ts";
@@ -271,16 +266,21 @@ async function measureOnce(
     log(`  ${target.id.padEnd(12)} ${m.action} #${repeat + 1}: FAILED ${error}`);
   };
   resetBenchUploads(f, tools.vsftpdUser);
-  const port = await freeBenchPort();
   const profileDir = o.profileDir && target.kind === "ftpkit"
     ? join(o.profileDir, `server-${target.id}-${m.action}-${repeat + 1}`)
     : undefined;
-  const server = startBenchProcess(
-    target.command(port, f, tools, { profileDir, blockSize: o.ftpkitBlockSize }),
-  );
+  let started: { server: BenchProcess; port: number };
+  try {
+    started = await startFtpServerOnFreePort((port) =>
+      target.command(port, f, tools, { profileDir, blockSize: o.ftpkitBlockSize })
+    );
+  } catch (error) {
+    fail((error as Error).message);
+    return;
+  }
+  const { server, port } = started;
   let sampler: RssSampler | undefined;
   try {
-    await waitForFtpGreeting(port, 30_000, () => !server.exited());
     sampler = new RssSampler(server.pid, target.forks);
     const driver = await runBenchCommand(
       {
