@@ -8,9 +8,9 @@
 
 /** Options of {@linkcode WriteBehind}. */
 export interface WriteBehindOptions {
-  /** Bytes joined into one write at most (default 1 MiB); larger chunks go alone. */
+  /** Bytes joined into one write at most (default 256 KiB); larger chunks go alone. */
   batchBytes?: number;
-  /** `push()` waits while this many bytes wait for their write (default 2 MiB). */
+  /** `push()` waits while this many bytes wait for their write (default 1 MiB). */
   maxPendingBytes?: number;
 }
 
@@ -53,8 +53,8 @@ export class WriteBehind {
    */
   constructor(write: (data: Uint8Array) => Promise<void>, options: WriteBehindOptions = {}) {
     this.#write = write;
-    this.#batchBytes = options.batchBytes ?? 1024 * 1024;
-    this.#maxPendingBytes = options.maxPendingBytes ?? 2 * 1024 * 1024;
+    this.#batchBytes = options.batchBytes ?? 256 * 1024;
+    this.#maxPendingBytes = options.maxPendingBytes ?? 1024 * 1024;
   }
 
   /**

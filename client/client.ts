@@ -184,7 +184,12 @@ export class Client implements AsyncDisposable {
   #activeData: Connection | null = null;
   #localIO: PathIO | null = null;
 
-  /** @param options Client options. */
+  /**
+   * A client that is not connected yet: call `connect()` and `login()`, or
+   * use {@linkcode Client.context}.
+   *
+   * @param options Client options.
+   */
   constructor(options: ClientOptions = {}) {
     this.#options = options;
     this.#adapter = options.socketAdapter ?? getSocketAdapter();

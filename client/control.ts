@@ -64,6 +64,8 @@ export class ControlConnection {
   #failure: Error | null = null;
 
   /**
+   * Take over a connected socket for the FTP dialogue.
+   *
    * @param conn The connected socket.
    * @param options Encoding, timeouts and limits.
    */
@@ -135,7 +137,11 @@ export class ControlConnection {
     }
   }
 
-  /** @throws {ConnectionClosedError} when the connection can no longer be used. */
+  /**
+   * Check that the connection can still carry commands.
+   *
+   * @throws {ConnectionClosedError} when the connection can no longer be used.
+   */
   assertUsable(): void {
     if (this.#failure) {
       throw this.#failure instanceof ConnectionClosedError

@@ -21,7 +21,12 @@ import { FtpError, StatusCodeError } from "../streams/errors.ts";
 export class UnsafeArgumentError extends FtpError {
   /** The refused argument. */
   readonly argument: string;
-  /** @param argument The argument that was refused. */
+  /**
+   * Refuse `argument`.
+   *
+   * @param argument The argument that was refused.
+   * @param options The `cause`, if any.
+   */
   constructor(argument: string, options?: ErrorOptions) {
     super(
       `Refusing to send an argument with CR, LF or NUL (command injection): ${
@@ -54,8 +59,11 @@ export class TlsSessionReuseError extends StatusCodeError {
   /** Name of the socket adapter that could not resume the session. */
   readonly adapter: string;
   /**
+   * Report a refused data connection that needed TLS session resumption.
+   *
    * @param adapter The socket adapter's name.
    * @param info The server's reply lines.
+   * @param options The `cause` (the server's refusal).
    */
   constructor(adapter: string, info: readonly string[], options?: ErrorOptions) {
     super(["1xx", "2xx"], info[0]?.slice(0, 3) ?? "522", info, options);
@@ -86,9 +94,12 @@ export class ChecksumMismatchError extends FtpError {
   /** The server's SHA-256, hex. */
   readonly remote: string;
   /**
+   * Report differing checksums.
+   *
    * @param path Remote path.
    * @param local Local hash.
    * @param remote Server's hash.
+   * @param options The `cause`, if any.
    */
   constructor(path: string, local: string, remote: string, options?: ErrorOptions) {
     super(`SHA-256 of ${path} differs: local ${local}, server ${remote}`, options);

@@ -27,7 +27,11 @@ export type ListEntry = [path: string, info: RemoteFileInfo];
 export class RemoteListing implements AsyncIterable<ListEntry> {
   #produce: () => AsyncIterable<ListEntry>;
 
-  /** @param produce Yields the entries (called once per iteration). */
+  /**
+   * A listing that runs `produce` each time it is iterated.
+   *
+   * @param produce Yields the entries (called once per iteration).
+   */
   constructor(produce: () => AsyncIterable<ListEntry>) {
     this.#produce = produce;
   }

@@ -26,3 +26,11 @@ export * from "./parse_reply.ts";
 export * from "./progress.ts";
 export * from "./transfer.ts";
 export * from "./url.ts";
+
+// The foundation types the client's API names, so that this entry point
+// documents them too (the root module exports them already).
+export type * from "../streams/connection.ts";
+export type { Code } from "../streams/code.ts";
+export type { FtpError, StatusCodeError } from "../streams/errors.ts";
+export type { Throttle, ThrottleOptions } from "../streams/throttle.ts";
+export type * from "../pathio/path_io.ts";

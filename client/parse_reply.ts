@@ -48,7 +48,11 @@ export class ReplyParser {
   #maxLines: number;
   #maxChars: number;
 
-  /** @param options Size limits. */
+  /**
+   * A parser for one connection's replies.
+   *
+   * @param options Size limits.
+   */
   constructor(options: ReplyParserOptions = {}) {
     this.#maxLines = options.maxLines ?? 10_000;
     this.#maxChars = options.maxChars ?? 1024 * 1024;

@@ -48,6 +48,8 @@ export class ProgressReporter {
   total?: number;
 
   /**
+   * A reporter for one transfer.
+   *
    * @param direction Transfer direction.
    * @param path Remote path reported.
    * @param callback Receiver (nothing is computed without one).

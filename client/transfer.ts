@@ -203,7 +203,11 @@ export class FtpDownloadStream implements AsyncDisposable {
   #ended = false;
   #reader: ReadableStreamDefaultReader<Uint8Array>;
 
-  /** @param setup Built by the `Client`. */
+  /**
+   * Wrap an opened download (the `Client` does this in `downloadStream`).
+   *
+   * @param setup Built by the `Client`.
+   */
   constructor(setup: TransferSetup) {
     const core = this.#core = new TransferCore(setup);
     const reader = this.#reader = setup.conn.readable.getReader();
@@ -296,7 +300,11 @@ export class FtpUploadStream implements AsyncDisposable {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #closed: Promise<void> | null = null;
 
-  /** @param setup Built by the `Client`. */
+  /**
+   * Wrap an opened upload (the `Client` does this in `uploadStream`).
+   *
+   * @param setup Built by the `Client`.
+   */
   constructor(setup: TransferSetup) {
     const core = this.#core = new TransferCore(setup);
     const writer = this.#writer = setup.conn.writable.getWriter();
