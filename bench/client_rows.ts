@@ -161,7 +161,7 @@ async function measureOnce(
     group.cells.push(cell);
   }
   resetBenchUploads(f, tools.vsftpdUser);
-  const job = row.job(o, f, port);
+  const job = { ...row.job(o, f, port), ftpkitBlockSize: o.ftpkitBlockSize };
   const stdouts: string[] = [];
   let peak = 0;
   try {

@@ -27,6 +27,8 @@ export interface ClientJob {
   files?: string[];
   /** Local directory the small-files job downloads into. */
   localDir?: string;
+  /** Experiment: ftpkit's upload `blockSize`. */
+  ftpkitBlockSize?: number;
 }
 
 /** What a client reports about one job. */
@@ -63,6 +65,7 @@ function scriptArgs(job: ClientJob): string[] {
   if (job.size !== undefined) args.push("--size", String(job.size));
   if (job.files) args.push("--files", job.files.join(","));
   if (job.localDir) args.push("--local-dir", job.localDir);
+  if (job.ftpkitBlockSize) args.push("--block-size", String(job.ftpkitBlockSize));
   return args;
 }
 

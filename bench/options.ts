@@ -41,7 +41,7 @@ export interface BenchOptions {
   install: boolean;
   /** Write CPU profiles of ftpkit's processes here (figures are then slower). */
   profileDir?: string;
-  /** Experiment: ftpkit's server `blockSize` instead of its default. */
+  /** Experiment: ftpkit's server `blockSize` and its client's upload `blockSize` instead of their defaults. */
   ftpkitBlockSize?: number;
 }
 
@@ -70,7 +70,8 @@ export const BENCH_USAGE = `Usage: deno run -A bench/run.ts [options]   (npm run
   --profile DIR          run ftpkit's server and client processes with --cpu-prof,
                          profiles and a summary (summary.txt) go to DIR; profiling
                          slows them down, so keep such runs out of the tables
-  --ftpkit-block-size B  experiment: run ftpkit's server with blockSize B
+  --ftpkit-block-size B  experiment: ftpkit's server blockSize and its client's upload
+                         blockSize (file read sizes) set to B instead of their defaults
 `;
 
 /** Parses `1g`, `10m`, `16k` (binary k/g, decimal m as in ftpbench's "10 MB") or plain bytes. */

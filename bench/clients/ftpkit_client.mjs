@@ -22,6 +22,11 @@ await reportClientJob(async () => {
     password: args.password,
   });
   const done = () => client.quit();
+  // Experiment switch (bench/run.ts --ftpkit-block-size): the local read size of uploads.
+  const fileOptions = {
+    writeInto: true,
+    ...(args["block-size"] ? { blockSize: Number(args["block-size"]) } : {}),
+  };
   switch (args.action) {
     case "download": {
       const stream = await client.downloadStream(args.remote);
@@ -31,7 +36,7 @@ await reportClientJob(async () => {
       return { bytes, done };
     }
     case "upload": {
-      await client.upload(args.local, args.remote, { writeInto: true });
+      await client.upload(args.local, args.remote, fileOptions);
       return { bytes: Number(args.size), done };
     }
     case "list": {
@@ -43,7 +48,7 @@ await reportClientJob(async () => {
       const files = args.files.split(",");
       let bytes = 0;
       for (const local of files) {
-        await client.upload(local, `${args.remote}/${basename(local)}`, { writeInto: true });
+        await client.upload(local, `${args.remote}/${basename(local)}`, fileOptions);
       }
       for (const local of files) {
         await client.download(
