@@ -310,7 +310,11 @@ export async function runDataCommand(
     if (first.code === 150 || first.code === 125) {
       if (upload) socket.end(upload);
       replies.push(await session.read(timeoutMs));
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+      // The data may still be in flight after the final reply on a loaded machine:
+      // wait for the server's close, bounded by the same limit.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([closed, new Promise((r) => timer = setTimeout(r, timeoutMs))]);
+      clearTimeout(timer);
     }
     return { replies, received: new Uint8Array(Buffer.concat(parts)) };
   } finally {

@@ -176,6 +176,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await new Promise((r) => setTimeout(r, rng.int(1000)));
       let session: RawSession | null = null;
       let serial = 0;
+      let doing = "connect";
       const dir = `/c${id}`;
       const expect = (reply: RawReply, code: number, what: string) => {
         if (reply.code !== code) {
@@ -185,6 +186,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       while (Date.now() < deadline) {
         try {
           if (!session) {
+            doing = "connect";
             session = await RawSession.open(server.port, { timeoutMs: 30_000 });
             report.connections++;
             await session.login("u", "p", 30_000);
@@ -193,6 +195,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
             if (mkd.code !== 257 && mkd.code !== 550) expect(mkd, 257, "MKD");
           }
           const op = rng.int(10);
+          doing = [
+            "RETR shared",
+            "RETR shared",
+            "RETR shared",
+            "STOR",
+            "STOR",
+            "STOR",
+            "listing",
+            "listing",
+            "CWD",
+            "QUIT",
+          ][op];
           if (op < 3) {
             const { replies, received } = await runDataCommand(
               session,
@@ -246,7 +260,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           }
           report.operations++;
         } catch (err) {
-          fail(`client ${id}: ${err instanceof Error ? err.message : String(err)}`);
+          fail(`client ${id} (${doing}): ${err instanceof Error ? err.message : String(err)}`);
           session?.close();
           session = null;
         }
