@@ -10,7 +10,7 @@
 export interface WriteBehindOptions {
   /** Bytes joined into one write at most (default 256 KiB); larger chunks go alone. */
   batchBytes?: number;
-  /** `push()` waits while this many bytes wait for their write (default 1 MiB). */
+  /** `push()` waits while this many bytes wait behind the write in flight (default 2 MiB). */
   maxPendingBytes?: number;
 }
 
@@ -54,7 +54,7 @@ export class WriteBehind {
   constructor(write: (data: Uint8Array) => Promise<void>, options: WriteBehindOptions = {}) {
     this.#write = write;
     this.#batchBytes = options.batchBytes ?? 256 * 1024;
-    this.#maxPendingBytes = options.maxPendingBytes ?? 1024 * 1024;
+    this.#maxPendingBytes = options.maxPendingBytes ?? 2 * 1024 * 1024;
   }
 
   /**
@@ -89,8 +89,8 @@ export class WriteBehind {
     try {
       while (this.#queue.length > 0) {
         const data = this.#take();
+        this.#wake(); // room in the queue while this write runs
         await this.#write(data);
-        this.#wake();
       }
     } catch (err) {
       this.#failed = true;
