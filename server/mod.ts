@@ -33,4 +33,5 @@ export * from "./listing.ts";
 export * from "./control_reader.ts";
 export * from "./data_channel.ts";
 export * from "./transfer_streams.ts";
+export * from "./transfer_budget.ts";
 export * from "./hash/mod.ts";

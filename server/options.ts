@@ -22,8 +22,17 @@ export interface ServerOptions {
   userManager?: UserManager;
   /** Storage; paths are the users' `basePath` joined with their virtual paths. */
   pathIO: PathIOSource;
-  /** Chunk size of file reads in transfers (default 65536). */
+  /**
+   * Largest chunk of a file read or write in a transfer (default 1 MiB). With
+   * many transfers at once each uses smaller chunks: see `transferMemory`.
+   */
   blockSize?: number;
+  /**
+   * Bytes that the chunks of all running transfers may hold together (default
+   * 16 MiB): each of `n` transfers reads or writes at most `transferMemory / (2n)`
+   * bytes at a time (never more than `blockSize`, never less than 16 KiB).
+   */
+  transferMemory?: number;
   /** Longest a single socket read or write of a transfer or reply may stall (default 60000; `null`: no limit). */
   socketTimeout?: number | null;
   /** Close a control connection idle this long, without a transfer running (default 300000; `null`: never). */
@@ -87,6 +96,8 @@ export interface ServerOptions {
 export interface ServerSettings {
   /** See {@linkcode ServerOptions.blockSize}. */
   blockSize: number;
+  /** See {@linkcode ServerOptions.transferMemory}. */
+  transferMemory: number;
   /** See {@linkcode ServerOptions.socketTimeout}. */
   socketTimeout: number | null;
   /** See {@linkcode ServerOptions.idleTimeout}. */
@@ -131,12 +142,13 @@ export interface ServerSettings {
  * @example
  * ```ts
  * import { resolveServerSettings } from "@ftpkit/ftp/server";
- * console.log(resolveServerSettings({}).blockSize); // 65536
+ * console.log(resolveServerSettings({}).blockSize); // 1048576
  * ```
  */
 export function resolveServerSettings(options: Partial<ServerOptions>): ServerSettings {
   return {
-    blockSize: options.blockSize ?? 64 * 1024,
+    blockSize: positive(options.blockSize, 1024 * 1024, "blockSize"),
+    transferMemory: positive(options.transferMemory, 16 * 1024 * 1024, "transferMemory"),
     socketTimeout: options.socketTimeout === undefined ? 60_000 : options.socketTimeout,
     idleTimeout: options.idleTimeout === undefined ? 300_000 : options.idleTimeout,
     waitFutureTimeout: options.waitFutureTimeout ?? 10_000,
@@ -156,4 +168,12 @@ export function resolveServerSettings(options: Partial<ServerOptions>): ServerSe
     readSpeedLimitPerConnection: options.readSpeedLimitPerConnection ?? null,
     writeSpeedLimitPerConnection: options.writeSpeedLimitPerConnection ?? null,
   };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
 }

@@ -15,6 +15,7 @@ import { type ServerEventMap, type ServerEventName, ServerEvents } from "./event
 import { resolveServerSettings, type ServerOptions, type ServerSettings } from "./options.ts";
 import { formatReply } from "./reply.ts";
 import { ServerSession, type SessionHost } from "./session.ts";
+import { TransferBudget } from "./transfer_budget.ts";
 import type { User } from "./user.ts";
 import { MemoryUserManager, type UserManager } from "./user_manager.ts";
 
@@ -47,6 +48,8 @@ export class Server implements SessionHost {
   readonly socketAdapter: SocketAdapter;
   /** Whole-server speed limits (change `limit` at any time). */
   readonly serverThrottle: StreamThrottle;
+  /** Chunk sizes of the running transfers (`transferMemory` shared out). */
+  readonly transferBudget: TransferBudget;
 
   readonly #options: ServerOptions;
   readonly #sessions = new Set<ServerSession>();
@@ -75,6 +78,10 @@ export class Server implements SessionHost {
     this.serverThrottle = new StreamThrottle(
       new Throttle(options.readSpeedLimit ?? null),
       new Throttle(options.writeSpeedLimit ?? null),
+    );
+    this.transferBudget = new TransferBudget(
+      this.settings.transferMemory,
+      this.settings.blockSize,
     );
     this.#dataPorts = options.dataPorts ? [...options.dataPorts] : null;
     if (this.#dataPorts?.length === 0) throw new FtpError("dataPorts is empty");

@@ -27,6 +27,7 @@ import { MLST_FACTS } from "./listing.ts";
 import type { ServerSettings } from "./options.ts";
 import { type Permission, permissionFor } from "./permission.ts";
 import { formatReply } from "./reply.ts";
+import type { TransferBudget } from "./transfer_budget.ts";
 import type { User } from "./user.ts";
 import type { UserManager } from "./user_manager.ts";
 
@@ -44,6 +45,8 @@ export interface SessionHost {
   readonly socketAdapter: SocketAdapter;
   /** Whole-server speed limits. */
   readonly serverThrottle: StreamThrottle;
+  /** Chunk sizes of the running transfers. */
+  readonly transferBudget: TransferBudget;
   /** Storage for `user`. */
   pathIOFor(user: User): PathIO;
   /** Speed limits shared by all sessions of `user`. */
@@ -235,7 +238,7 @@ export class ServerSession {
 
   /** Encode text in the session's encoding. */
   encode(text: string): Uint8Array {
-    if (this.settings.encoding === "utf-8") return new TextEncoder().encode(text);
+    if (this.settings.encoding === "utf-8") return UTF8.encode(text);
     const out = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -383,7 +386,13 @@ export class ServerSession {
           throw new ReplyError(522, "TLS session of the data connection not resumed");
         }
         started = true;
-        const total = await options.run(data, controller.signal, (n) => bytes += n);
+        const endBudget = this.host.transferBudget.begin();
+        let total: number;
+        try {
+          total = await options.run(data, controller.signal, (n) => bytes += n);
+        } finally {
+          endBudget();
+        }
         data.close();
         await this.reply(226, `Transfer complete (${total} bytes)`);
         options.onSuccess?.(total);
@@ -572,6 +581,7 @@ export class ServerSession {
   }
 }
 
+const UTF8 = new TextEncoder();
 const TRANSFER_COMMANDS = new Set(["RETR", "STOR", "APPE", "STOU"]);
 
 /** The reply for an error thrown by a command handler. */

@@ -1,20 +1,37 @@
 /**
- * Moving bytes between a file and a data connection: a pump with
- * backpressure, per-chunk stall timeouts and cancellation.
+ * Moving bytes between a file and a data connection: pumps with
+ * backpressure, a stall timeout and cancellation, and no per-chunk timers
+ * (one watchdog per transfer checks for progress).
  *
  * @module
  */
 
-import { abortReason, waitFor } from "../streams/buffered_reader.ts";
+import type { FileHandle } from "../pathio/path_io.ts";
+import { abortReason } from "../streams/buffered_reader.ts";
+import { FtpTimeoutError } from "../streams/errors.ts";
+import type { Throttle } from "../streams/throttle.ts";
 
 /** Options of {@linkcode pumpStream}. */
 export interface PumpOptions {
   /** Cancels the transfer. */
   signal?: AbortSignal;
-  /** Fail when one read or write stalls this long. */
+  /** Fail when no read or write makes progress for this long. */
   stallTimeoutMs?: number | null;
   /** Sees every chunk before it is written (counting, hashing). */
   onChunk?: (chunk: Uint8Array) => void;
+}
+
+/** Options of {@linkcode pumpFileToStream} and {@linkcode pumpStreamToFile}. */
+export interface FilePumpOptions extends PumpOptions {
+  /**
+   * Bytes per file read (downloads) or largest file write (uploads), asked
+   * before each one, so a transfer adapts while others start and end.
+   */
+  chunkSize: () => number;
+  /** Limits that must all allow each chunk (speed limits; `limit: null` ones are skipped). */
+  throttles?: readonly Throttle[];
+  /** Bytes the file is expected to have from the handle's position (sizes the first reads). */
+  expectedSize?: number;
 }
 
 /**
@@ -34,28 +51,296 @@ export async function pumpStream(
   sink: WritableStream<Uint8Array>,
   options: PumpOptions = {},
 ): Promise<number> {
-  const { signal, onChunk } = options;
-  const timeoutMs = options.stallTimeoutMs ?? undefined;
+  const guard = new TransferGuard(options.signal, options.stallTimeoutMs);
   const reader = source.getReader();
   const writer = sink.getWriter();
   let total = 0;
   try {
     while (true) {
-      const { done, value } = await waitFor(reader.read(), { signal, timeoutMs }, "transfer read");
+      const { done, value } = await guard.wait(reader.read());
       if (done) break;
-      onChunk?.(value);
-      // waitFor refuses an aborted signal without watching the promise it was
-      // given: a write started then would fail later, unhandled (EPIPE).
-      if (signal?.aborted) throw abortReason(signal, "transfer write");
-      await waitFor(writer.write(value), { signal, timeoutMs }, "transfer write");
+      options.onChunk?.(value);
+      await guard.wait(writer.write(value));
       total += value.byteLength;
     }
-    if (signal?.aborted) throw abortReason(signal, "transfer close");
-    await waitFor(writer.close(), { signal, timeoutMs }, "transfer close");
+    await guard.wait(writer.close());
     return total;
   } catch (err) {
     reader.cancel(err).catch(() => {});
     writer.abort(err).catch(() => {});
     throw err;
+  } finally {
+    guard.dispose();
+  }
+}
+
+/**
+ * Send a file: read `handle` from its position to the end into `sink`, then
+ * close `sink`. The next read runs while the previous chunk is being
+ * written, each into a fresh buffer of `chunkSize()` bytes (the sink keeps
+ * the chunks it was given). The handle is closed in every case. Returns the
+ * number of bytes sent.
+ *
+ * @example
+ * ```ts
+ * import { MemoryPathIO } from "@ftpkit/ftp/pathio";
+ * import { pumpFileToStream } from "@ftpkit/ftp/server";
+ * const io = new MemoryPathIO();
+ * const out = await io.open("/a.txt", "write");
+ * await out.write(new TextEncoder().encode("hello"));
+ * await out.close();
+ * const bytes = await pumpFileToStream(await io.open("/a.txt", "read"), new WritableStream(), {
+ *   chunkSize: () => 64 * 1024,
+ * });
+ * console.log(bytes); // 5
+ * ```
+ */
+export async function pumpFileToStream(
+  handle: FileHandle,
+  sink: WritableStream<Uint8Array>,
+  options: FilePumpOptions,
+): Promise<number> {
+  const { signal, onChunk, throttles } = options;
+  const guard = new TransferGuard(signal, options.stallTimeoutMs);
+  const writer = sink.getWriter();
+  // Reads are sized to what is left (+1 to see the end), so small files get small buffers.
+  let expected = options.expectedSize ?? Infinity;
+  const read = async (): Promise<Uint8Array | null> => {
+    const size = chunkFor(options.chunkSize(), throttles, expected + 1);
+    const buffer = new Uint8Array(size);
+    const n = await handle.read(buffer);
+    if (n === null) return null;
+    expected -= n;
+    return n === size ? buffer : buffer.subarray(0, n);
+  };
+  let next: Promise<Uint8Array | null> = read();
+  let total = 0;
+  try {
+    while (true) {
+      const chunk = await guard.wait(next);
+      if (chunk === null) break;
+      next = read();
+      guard.progress();
+      const limited = consumeAll(throttles, chunk.byteLength, signal);
+      if (limited) await guard.wait(limited);
+      onChunk?.(chunk);
+      await guard.wait(writer.write(chunk));
+      guard.progress();
+      total += chunk.byteLength;
+    }
+    await guard.wait(handle.close());
+    await guard.wait(writer.close());
+    return total;
+  } catch (err) {
+    writer.abort(err).catch(() => {});
+    // A read may still be running: close the handle once it has settled.
+    next.then(() => {}, () => {}).then(() => handle.close()).catch(() => {});
+    throw err;
+  } finally {
+    guard.dispose();
+  }
+}
+
+/**
+ * Receive a file: write `source` into `handle` until the end of the stream,
+ * then commit with `handle.close()`. Reading goes on while a file write
+ * runs; what arrives meanwhile is joined into the next write (at most
+ * `chunkSize()` bytes wait), so a fast disk gets the chunks as they come and
+ * a slow one gets fewer, larger writes. On failure the source is cancelled,
+ * the handle discarded with `abort()` and the error rethrown. Returns the
+ * number of bytes received.
+ *
+ * @example
+ * ```ts
+ * import { MemoryPathIO } from "@ftpkit/ftp/pathio";
+ * import { pumpStreamToFile } from "@ftpkit/ftp/server";
+ * const io = new MemoryPathIO();
+ * const bytes = await pumpStreamToFile(new Blob(["hello"]).stream(), await io.open("/a.txt", "write"), {
+ *   chunkSize: () => 64 * 1024,
+ * });
+ * console.log(bytes); // 5
+ * ```
+ */
+export async function pumpStreamToFile(
+  source: ReadableStream<Uint8Array>,
+  handle: FileHandle,
+  options: FilePumpOptions,
+): Promise<number> {
+  const { signal, onChunk, throttles } = options;
+  const guard = new TransferGuard(signal, options.stallTimeoutMs);
+  const reader = source.getReader();
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  let writing: Promise<void> | null = null;
+  const writeBatches = async () => {
+    while (batchBytes > 0) {
+      const data = joinChunks(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+      await handle.write(data);
+      guard.progress();
+    }
+  };
+  const startWriting = () => {
+    const running = writeBatches().then(
+      () => {
+        writing = null;
+      },
+      (err) => {
+        // Wakes the reading side, which then fails with this error.
+        guard.fail(err);
+        throw err;
+      },
+    );
+    running.catch(() => {});
+    writing = running;
+  };
+  let total = 0;
+  try {
+    while (true) {
+      const { done, value } = await guard.wait(reader.read());
+      if (done) break;
+      guard.progress();
+      const limited = consumeAll(throttles, value.byteLength, signal);
+      if (limited) await guard.wait(limited);
+      onChunk?.(value);
+      total += value.byteLength;
+      batch.push(value);
+      batchBytes += value.byteLength;
+      if (writing === null) startWriting();
+      else if (batchBytes >= chunkFor(options.chunkSize(), throttles, Infinity)) {
+        await guard.wait(writing);
+      }
+    }
+    if (writing !== null) await guard.wait(writing);
+    if (batchBytes > 0) await guard.wait(writeBatches());
+    await guard.wait(handle.close());
+    return total;
+  } catch (err) {
+    reader.cancel(err).catch(() => {});
+    const pending: Promise<void> = writing ?? Promise.resolve();
+    pending.then(() => {}, () => {}).then(() => handle.abort()).catch(() => {});
+    throw err;
+  } finally {
+    guard.dispose();
+  }
+}
+
+/** Smallest chunk when a speed limit applies, bytes. */
+const MIN_THROTTLED_CHUNK = 1024;
+
+/**
+ * The chunk size to use now: `base`, at most `left` bytes, and, under a
+ * speed limit, no more than 50 ms worth of the tightest limit (so limited
+ * transfers stay smooth).
+ */
+function chunkFor(base: number, throttles: readonly Throttle[] | undefined, left: number): number {
+  let size = Math.min(base, left);
+  if (throttles) {
+    for (const t of throttles) {
+      if (t.limit !== null) size = Math.min(size, Math.max(MIN_THROTTLED_CHUNK, t.limit / 20));
+    }
+  }
+  return Math.max(1, Math.floor(size));
+}
+
+/** The wait the speed limits impose on `bytes`, or `null` when none is set. */
+function consumeAll(
+  throttles: readonly Throttle[] | undefined,
+  bytes: number,
+  signal: AbortSignal | undefined,
+): Promise<unknown> | null {
+  if (!throttles) return null;
+  let waits: Promise<void>[] | null = null;
+  for (const t of throttles) if (t.limit !== null) (waits ??= []).push(t.consume(bytes, signal));
+  return waits && Promise.all(waits);
+}
+
+function joinChunks(chunks: Uint8Array[], bytes: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Ends the waits of one transfer when its signal fires, when an operation
+ * fails elsewhere ({@linkcode TransferGuard.fail}), or when nothing made
+ * progress for `stallTimeoutMs`. One timer per transfer, re-armed only when
+ * it fires, instead of one per chunk.
+ */
+class TransferGuard {
+  readonly #signal?: AbortSignal;
+  readonly #timeoutMs: number;
+  readonly #waiting = new Set<(reason: unknown) => void>();
+  #failure: { reason: unknown } | null = null;
+  #lastProgress = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onAbort = () => this.fail(abortReason(this.#signal!, "transfer"));
+
+  constructor(signal: AbortSignal | undefined, stallTimeoutMs: number | null | undefined) {
+    this.#signal = signal;
+    this.#timeoutMs = stallTimeoutMs && stallTimeoutMs > 0 && Number.isFinite(stallTimeoutMs)
+      ? stallTimeoutMs
+      : 0;
+    if (signal?.aborted) this.#onAbort();
+    else signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (this.#timeoutMs > 0) {
+      this.#lastProgress = performance.now();
+      this.#arm(this.#timeoutMs);
+    }
+  }
+
+  /** Record that a read or write finished. */
+  progress(): void {
+    if (this.#timeoutMs > 0) this.#lastProgress = performance.now();
+  }
+
+  /** `promise`, or the failure if one comes first. `promise` always gets a handler. */
+  wait<T>(promise: Promise<T>): Promise<T> {
+    if (this.#failure) {
+      promise.catch(() => {});
+      return Promise.reject(this.#failure.reason);
+    }
+    if (!this.#signal && this.#timeoutMs === 0) return promise;
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.add(reject);
+      promise.then(
+        (value) => {
+          this.#waiting.delete(reject);
+          resolve(value);
+        },
+        (err) => {
+          this.#waiting.delete(reject);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Fail every current and later wait with `reason` (the first reason wins). */
+  fail(reason: unknown): void {
+    if (this.#failure) return;
+    this.#failure = { reason };
+    for (const reject of this.#waiting) reject(reason);
+    this.#waiting.clear();
+  }
+
+  /** Stop the timer and forget the signal. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => {
+      const idle = performance.now() - this.#lastProgress;
+      if (idle >= this.#timeoutMs) this.fail(new FtpTimeoutError("transfer", this.#timeoutMs));
+      else this.#arm(this.#timeoutMs - idle);
+    }, ms);
   }
 }

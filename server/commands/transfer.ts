@@ -7,10 +7,9 @@
 import type { FileHandle, OpenMode } from "../../pathio/path_io.ts";
 import { join, name as baseName, parent } from "../../pathio/posix.ts";
 import { throttleTransform } from "../../streams/throttle.ts";
-import { fileReadable, fileWritable } from "../../pathio/file_streams.ts";
 import type { CommandTable } from "../command.ts";
 import { ReplyError, type ServerSession } from "../session.ts";
-import { pumpStream } from "../transfer_streams.ts";
+import { pumpFileToStream, pumpStreamToFile } from "../transfer_streams.ts";
 
 /** `stream` through the session's throttles for `direction`, when any limit is set. */
 export function throttled(
@@ -37,20 +36,14 @@ async function retrieve(session: ServerSession, input: string): Promise<void> {
     description: `RETR ${virtual} (${stat.size - offset} bytes)`,
     abandon: () => handle.close(),
     run: (data, signal, progress) =>
-      pumpStream(
-        throttled(
-          session,
-          fileReadable(handle, { chunkSize: session.settings.blockSize, signal }),
-          "write",
-          signal,
-        ),
-        data.writable,
-        {
-          signal,
-          stallTimeoutMs: session.settings.socketTimeout,
-          onChunk: (c) => progress(c.byteLength),
-        },
-      ),
+      pumpFileToStream(handle, data.writable, {
+        signal,
+        stallTimeoutMs: session.settings.socketTimeout,
+        onChunk: (c) => progress(c.byteLength),
+        chunkSize: () => session.host.transferBudget.chunkSize(),
+        throttles: session.throttles("write"),
+        expectedSize: stat.size - offset,
+      }),
     onSuccess: (size) =>
       session.host.events.emit("download", { sessionId: session.id, user, path: virtual, size }),
   });
@@ -69,15 +62,13 @@ async function receive(
     preliminary,
     abandon: () => handle.abort(),
     run: (data, signal, progress) =>
-      pumpStream(
-        throttled(session, data.readable, "read", signal),
-        fileWritable(handle, { signal }),
-        {
-          signal,
-          stallTimeoutMs: session.settings.socketTimeout,
-          onChunk: (c) => progress(c.byteLength),
-        },
-      ),
+      pumpStreamToFile(data.readable, handle, {
+        signal,
+        stallTimeoutMs: session.settings.socketTimeout,
+        onChunk: (c) => progress(c.byteLength),
+        chunkSize: () => session.host.transferBudget.chunkSize(),
+        throttles: session.throttles("read"),
+      }),
     onSuccess: (size) =>
       session.host.events.emit("upload", { sessionId: session.id, user, path: virtual, size }),
   });
