@@ -63,7 +63,7 @@ function measurements(o: BenchOptions): ServerMeasurement[] {
       rows: [{
         spec: {
           id: "stor",
-          title: `STOR, 1 client (${human(o.bigSize)})`,
+          title: `STOR (client -> server, ${human(o.bigSize)})`,
           unit: "MiB/s",
           better: "higher",
         },
@@ -77,7 +77,7 @@ function measurements(o: BenchOptions): ServerMeasurement[] {
       rows: [{
         spec: {
           id: "retr",
-          title: `RETR, 1 client (${human(o.bigSize)})`,
+          title: `RETR (server -> client, ${human(o.bigSize)})`,
           unit: "MiB/s",
           better: "higher",
         },
@@ -119,7 +119,7 @@ function measurements(o: BenchOptions): ServerMeasurement[] {
       rows: [{
         spec: {
           id: "idle-stor",
-          title: `STOR, 1 client with ${n} idle clients (${human(o.bigSize)})`,
+          title: `STOR (1 file with ${n} idle clients, ${human(o.bigSize)})`,
           unit: "MiB/s",
           better: "higher",
         },
@@ -140,7 +140,7 @@ function measurements(o: BenchOptions): ServerMeasurement[] {
       rows: [{
         spec: {
           id: "idle-retr",
-          title: `RETR, 1 client with ${n} idle clients (${human(o.bigSize)})`,
+          title: `RETR (1 file with ${n} idle clients, ${human(o.bigSize)})`,
           unit: "MiB/s",
           better: "higher",
         },
@@ -193,9 +193,9 @@ function measurements(o: BenchOptions): ServerMeasurement[] {
   ];
 }
 
-/** Row specs of the server group in table order. */
-export function serverRowSpecs(o: BenchOptions): BenchRowSpec[] {
-  return measurements(o).flatMap((m) => m.rows.map((r) => r.spec));
+/** ftpbench's order (and aioftp's README's): QUIT comes last although one measurement gives it with the logins. */
+function inTableOrder(rows: BenchRowSpec[]): BenchRowSpec[] {
+  return [...rows.filter((r) => r.id !== "quit"), ...rows.filter((r) => r.id === "quit")];
 }
 
 /** Progress lines go here. */
@@ -232,7 +232,7 @@ export async function runServerGroup(
   const chosen = measurements(o).filter((m) =>
     o.rows.length === 0 || m.rows.some((r) => o.rows.includes(r.spec.id))
   );
-  group.rows = chosen.flatMap((m) => m.rows.map((r) => r.spec));
+  group.rows = inTableOrder(chosen.flatMap((m) => m.rows.map((r) => r.spec)));
   for (const m of chosen) {
     for (let repeat = 0; repeat < o.repeats; repeat++) {
       for (const target of active) {
