@@ -480,7 +480,8 @@ export class Client implements AsyncDisposable {
     return new RemoteListing(() => this.#listGenerator(path, options));
   }
 
-  async *#listGenerator(path: string, options: ListOptions): AsyncGenerator<ListEntry> {
+  /** Each directory's entries as one batch; subdirectories follow when `recursive`. */
+  async *#listGenerator(path: string, options: ListOptions): AsyncGenerator<ListEntry[]> {
     const pending = [path];
     while (pending.length) {
       const dir = pending.shift()!;
@@ -489,11 +490,11 @@ export class Client implements AsyncDisposable {
       // equals `join(dir, name)` without normalizing every path.
       const base = dir ? normalize(dir) : ".";
       const prefix = base === "." ? "" : base.endsWith("/") ? base : base + "/";
-      for (const [name, info] of entries) {
-        const childPath = prefix + name;
-        if (options.recursive && info.type === "dir") pending.push(childPath);
-        yield [childPath, info];
+      for (const entry of entries) {
+        entry[0] = prefix + entry[0];
+        if (options.recursive && entry[1].type === "dir") pending.push(entry[0]);
       }
+      yield entries;
     }
   }
 

@@ -25,26 +25,47 @@ export type ListEntry = [path: string, info: RemoteFileInfo];
  * ```
  */
 export class RemoteListing implements AsyncIterable<ListEntry> {
-  #produce: () => AsyncIterable<ListEntry>;
+  #produce: () => AsyncIterable<readonly ListEntry[]>;
 
   /**
    * A listing that runs `produce` each time it is iterated.
    *
-   * @param produce Yields the entries (called once per iteration).
+   * @param produce Yields the entries in batches, one per directory read
+   *   (called once per iteration).
    */
-  constructor(produce: () => AsyncIterable<ListEntry>) {
+  constructor(produce: () => AsyncIterable<readonly ListEntry[]>) {
     this.#produce = produce;
   }
 
   /** Iterate the entries. */
   [Symbol.asyncIterator](): AsyncIterator<ListEntry> {
-    return this.#produce()[Symbol.asyncIterator]();
+    const batches = this.#produce()[Symbol.asyncIterator]();
+    let batch: readonly ListEntry[] = [];
+    let at = 0;
+    // Entries are served from the batch at hand: no generator step per entry.
+    return {
+      async next(): Promise<IteratorResult<ListEntry>> {
+        while (at >= batch.length) {
+          const step = await batches.next();
+          if (step.done) return { done: true, value: undefined };
+          batch = step.value;
+          at = 0;
+        }
+        return { done: false, value: batch[at++] };
+      },
+      async return(): Promise<IteratorResult<ListEntry>> {
+        await batches.return?.();
+        return { done: true, value: undefined };
+      },
+    };
   }
 
   /** All entries in one array. */
   async toArray(): Promise<ListEntry[]> {
     const out: ListEntry[] = [];
-    for await (const entry of this) out.push(entry);
+    for await (const batch of this.#produce()) {
+      for (const entry of batch) out.push(entry);
+    }
     return out;
   }
 }
