@@ -171,7 +171,9 @@ export class FsPathIO extends AbstractPathIO {
     const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
     if (mode === "read" || mode === "readwrite") {
       const handle = await fs.open(real, (mode === "read" ? O_RDONLY : O_RDWR) | O_NOFOLLOW);
-      await refuseDirectory(handle, path);
+      // The lstat of the lookup already tells a regular file (one round trip less);
+      // a directory swapped in since then fails on its first read (EISDIR).
+      if (!found.stat?.isFile()) await refuseDirectory(handle, path);
       return new FsFileHandle(handle, offset, false);
     }
     if (mode === "append") {

@@ -128,8 +128,8 @@ export async function pumpFileToStream(
       guard.progress();
       total += chunk.byteLength;
     }
-    await guard.wait(handle.close());
-    await guard.wait(writer.close());
+    // The file closes while the data connection sends its last bytes and FIN.
+    await guard.wait(Promise.all([handle.close(), writer.close()]));
     return total;
   } catch (err) {
     writer.abort(err).catch(() => {});

@@ -26,11 +26,25 @@ export function throttled(
 async function retrieve(session: ServerSession, input: string): Promise<void> {
   const { virtual, backend } = session.checkedPath(input, "read");
   const io = session.io();
-  const stat = await io.stat(backend, session.pathOptions());
-  if (stat.type !== "file") throw new ReplyError(550, "Not a regular file");
   const offset = session.restOffset;
-  if (offset > stat.size) throw new ReplyError(554, "Restart offset beyond end of file");
-  const handle = await io.open(backend, "read", { ...session.pathOptions(), offset });
+  // Both at once: each is a round trip to the storage (a thread pool for files).
+  const [statResult, openResult] = await Promise.allSettled([
+    io.stat(backend, session.pathOptions()),
+    io.open(backend, "read", { ...session.pathOptions(), offset }),
+  ]);
+  const opened = openResult.status === "fulfilled" ? openResult.value : null;
+  let refusal: unknown = null;
+  if (statResult.status === "rejected") refusal = statResult.reason;
+  else if (statResult.value.type !== "file") refusal = new ReplyError(550, "Not a regular file");
+  else if (statResult.value.size < offset) {
+    refusal = new ReplyError(554, "Restart offset beyond end of file");
+  } else if (openResult.status === "rejected") refusal = openResult.reason;
+  if (refusal !== null || opened === null || statResult.status === "rejected") {
+    await opened?.close().catch(() => {});
+    throw refusal;
+  }
+  const stat = statResult.value;
+  const handle = opened;
   const user = session.requireUser();
   await session.transfer({
     description: `RETR ${virtual} (${stat.size - offset} bytes)`,
