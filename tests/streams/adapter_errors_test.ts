@@ -139,6 +139,24 @@ for (const adapter of adaptersUnderTest()) {
       );
     });
 
+    test("close() during a TLS upgrade that gets no answer ends it", async () => {
+      const server = await startServer(adapter, {}, async (conn) => {
+        await conn.readable.pipeTo(new WritableStream()).catch(() => {});
+        return "peer gone";
+      });
+      stops.push(server.stop);
+      const plain = await adapter.connect({ hostname: "127.0.0.1", port: server.port });
+      const upgrade = plain.startTlsClient({ caCerts: [CA_PEM], serverName: "localhost" });
+      setTimeout(() => plain.close(), 200);
+      await assert.rejects(within(upgrade, 3000, "upgrade after close()"));
+      await within(plain.closed, 3000, "closed");
+      // Deno 2.9 interrupts a native TLS handshake on close() but keeps its TCP
+      // socket open (documented in docs/adapters.md), so the peer sees no end.
+      if (adapter.name !== "deno") {
+        assert.equal(await within(server.served[0], 3000, "server sees the end"), "peer gone");
+      }
+    });
+
     test("aborting a pending connect, or connecting with an aborted signal: EABORTED", async () => {
       const controller = new AbortController();
       const pending = adapter.connect({
