@@ -105,12 +105,17 @@ export async function pumpFileToStream(
   const writer = sink.getWriter();
   // Reads are sized to what is left (+1 to see the end), so small files get small buffers.
   let expected = options.expectedSize ?? Infinity;
+  let ended = false;
   const read = async (): Promise<Uint8Array | null> => {
+    if (ended) return null;
     const size = chunkFor(options.chunkSize(), throttles, expected + 1);
     const buffer = new Uint8Array(size);
     const n = await handle.read(buffer);
     if (n === null) return null;
     expected -= n;
+    // All the expected bytes came and the read stopped short: that is the end
+    // of the file, no need to ask again.
+    if (n < size && expected <= 0) ended = true;
     return n === size ? buffer : buffer.subarray(0, n);
   };
   let next: Promise<Uint8Array | null> = read();
@@ -128,8 +133,10 @@ export async function pumpFileToStream(
       guard.progress();
       total += chunk.byteLength;
     }
-    // The file closes while the data connection sends its last bytes and FIN.
-    await guard.wait(Promise.all([handle.close(), writer.close()]));
+    // Nothing was written to the file, so closing it can fail only harmlessly:
+    // it closes in the background while the data connection sends its FIN.
+    handle.close().catch(() => {});
+    await guard.wait(writer.close());
     return total;
   } catch (err) {
     writer.abort(err).catch(() => {});
@@ -146,7 +153,10 @@ export async function pumpFileToStream(
  * then commit with `handle.close()`. Reading goes on while a file write
  * runs; what arrives meanwhile is joined into the next write (at most
  * `chunkSize()` bytes wait), so a fast disk gets the chunks as they come and
- * a slow one gets fewer, larger writes. On failure the source is cancelled,
+ * a slow one gets fewer, larger writes. A byte stream (`type: "bytes"`, as
+ * Deno's sockets offer) is read with a BYOB reader into two buffers used in
+ * turn, one filling while the other is written, so an upload of any size
+ * allocates nothing more. On failure the source is cancelled,
  * the handle discarded with `abort()` and the error rethrown. Returns the
  * number of bytes received.
  *
@@ -166,6 +176,8 @@ export async function pumpStreamToFile(
   handle: FileHandle,
   options: FilePumpOptions,
 ): Promise<number> {
+  const byob = byobReader(source);
+  if (byob) return await receiveIntoTwoBuffers(byob, handle, options);
   const { signal, onChunk, throttles } = options;
   const guard = new TransferGuard(signal, options.stallTimeoutMs);
   const reader = source.getReader();
@@ -214,6 +226,86 @@ export async function pumpStreamToFile(
     }
     if (writing !== null) await guard.wait(writing);
     if (batchBytes > 0) await guard.wait(writeBatches());
+    await guard.wait(handle.close());
+    return total;
+  } catch (err) {
+    reader.cancel(err).catch(() => {});
+    const pending: Promise<void> = writing ?? Promise.resolve();
+    pending.then(() => {}, () => {}).then(() => handle.abort()).catch(() => {});
+    throw err;
+  } finally {
+    guard.dispose();
+  }
+}
+
+/** A BYOB reader when `source` is a byte stream, else `null` (and `source` stays unlocked). */
+function byobReader(source: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | null {
+  try {
+    return source.getReader({ mode: "byob" });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * {@linkcode pumpStreamToFile} over a BYOB reader: reads fill one buffer
+ * while the other is being written to the file. A file write starts
+ * whenever none is running; reading waits only when its buffer is full.
+ */
+async function receiveIntoTwoBuffers(
+  reader: ReadableStreamBYOBReader,
+  handle: FileHandle,
+  options: FilePumpOptions,
+): Promise<number> {
+  const { signal, onChunk, throttles } = options;
+  const guard = new TransferGuard(signal, options.stallTimeoutMs);
+  const size = Math.max(1, options.chunkSize());
+  let current = new Uint8Array(size);
+  let filled = 0;
+  // Exactly one of these holds the other buffer: it is spare, or being written.
+  let spare: Uint8Array<ArrayBuffer> | null = new Uint8Array(size);
+  let writing: Promise<void> | null = null;
+  const startWriting = () => {
+    const written = current;
+    const running = handle.write(written.subarray(0, filled)).then(
+      () => {
+        guard.progress();
+        spare = written;
+        writing = null;
+      },
+      (err) => {
+        guard.fail(err);
+        throw err;
+      },
+    );
+    running.catch(() => {});
+    writing = running;
+    current = spare!;
+    spare = null;
+    filled = 0;
+  };
+  let total = 0;
+  try {
+    while (true) {
+      if (filled === current.byteLength && writing !== null) await guard.wait(writing);
+      if (filled === current.byteLength) startWriting();
+      const room = chunkFor(current.byteLength - filled, throttles, Infinity);
+      const { done, value } = await guard.wait(
+        reader.read(current.subarray(filled, filled + room)),
+      );
+      // The read took the buffer over and hands it back in `value`.
+      if (value) current = new Uint8Array(value.buffer);
+      if (done) break;
+      guard.progress();
+      const limited = consumeAll(throttles, value.byteLength, signal);
+      if (limited) await guard.wait(limited);
+      onChunk?.(value);
+      total += value.byteLength;
+      filled += value.byteLength;
+      if (writing === null) startWriting();
+    }
+    if (writing !== null) await guard.wait(writing);
+    if (filled > 0) await guard.wait(handle.write(current.subarray(0, filled)));
     await guard.wait(handle.close());
     return total;
   } catch (err) {

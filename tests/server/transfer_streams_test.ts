@@ -1,0 +1,232 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryPathIO } from "../../pathio/memory_path_io.ts";
+import type { FileHandle } from "../../pathio/path_io.ts";
+import { TransferBudget } from "../../server/transfer_budget.ts";
+import { pumpFileToStream, pumpStreamToFile } from "../../server/transfer_streams.ts";
+import { AbortedError, FtpTimeoutError } from "../../streams/errors.ts";
+import { Throttle } from "../../streams/throttle.ts";
+import { concat, delay, pseudoRandomBytes } from "../_helpers.ts";
+
+async function fileWith(io: MemoryPathIO, path: string, data: Uint8Array): Promise<void> {
+  const h = await io.open(path, "write");
+  await h.write(data);
+  await h.close();
+}
+
+async function contents(io: MemoryPathIO, path: string): Promise<Uint8Array> {
+  const h = await io.open(path, "read");
+  const parts: Uint8Array[] = [];
+  while (true) {
+    const buffer = new Uint8Array(65536);
+    const n = await h.read(buffer);
+    if (n === null) break;
+    parts.push(buffer.subarray(0, n));
+  }
+  await h.close();
+  return concat(parts);
+}
+
+/** A sink that keeps what it gets, each write taking `delayMs`. */
+function collector(delayMs = 0) {
+  const chunks: Uint8Array[] = [];
+  let closed = false;
+  const sink = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      if (delayMs) await delay(delayMs);
+      chunks.push(chunk);
+    },
+    close() {
+      closed = true;
+    },
+  });
+  return { sink, chunks, isClosed: () => closed };
+}
+
+/** Chunks of `data` as a default (`"default"`) or a byte (`"bytes"`) stream. */
+function sourceOf(data: Uint8Array, piece: number, kind: "default" | "bytes") {
+  let at = 0;
+  if (kind === "default") {
+    return new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (at >= data.byteLength) return c.close();
+        c.enqueue(data.slice(at, at + piece));
+        at += piece;
+      },
+    });
+  }
+  return new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      const request = c.byobRequest!;
+      if (at >= data.byteLength) {
+        c.close();
+        request.respond(0);
+        return;
+      }
+      const view = request.view as Uint8Array;
+      const n = Math.min(piece, view.byteLength, data.byteLength - at);
+      view.set(data.subarray(at, at + n));
+      at += n;
+      request.respond(n);
+    },
+  }) as ReadableStream<Uint8Array>;
+}
+
+/** Wraps a handle to record the size of every write and read. */
+function recording(inner: FileHandle) {
+  const writes: number[] = [];
+  const reads: number[] = [];
+  const handle: FileHandle = {
+    read: async (b) => {
+      const n = await inner.read(b);
+      reads.push(n ?? -1);
+      return n;
+    },
+    write: async (d) => {
+      writes.push(d.byteLength);
+      await delay(1); // a slow disk: data arriving meanwhile is joined
+      await inner.write(d);
+    },
+    seek: (o) => inner.seek(o),
+    close: () => inner.close(),
+    abort: () => inner.abort(),
+  };
+  return { handle, writes, reads };
+}
+
+describe("transfer pumps", () => {
+  test("download: every byte in order, reads of chunkSize, no read after the expected end", async () => {
+    const io = new MemoryPathIO();
+    const data = pseudoRandomBytes(300_000, 7);
+    await fileWith(io, "/f", data);
+    const { handle, reads } = recording(await io.open("/f", "read"));
+    const out = collector(1);
+    let seen = 0;
+    const n = await pumpFileToStream(handle, out.sink, {
+      chunkSize: () => 65536,
+      expectedSize: data.byteLength,
+      onChunk: (c) => seen += c.byteLength,
+    });
+    assert.equal(n, data.byteLength);
+    assert.equal(seen, data.byteLength);
+    assert.deepEqual(concat(out.chunks), data);
+    assert.ok(out.isClosed());
+    assert.deepEqual(reads, [65536, 65536, 65536, 65536, 37856]);
+    assert.ok(out.chunks.every((c) => c.byteLength <= 65536));
+  });
+
+  test("download without a known size reads until the end; an empty file sends nothing", async () => {
+    const io = new MemoryPathIO();
+    const data = pseudoRandomBytes(100_000, 3);
+    await fileWith(io, "/f", data);
+    await fileWith(io, "/empty", new Uint8Array(0));
+    const out = collector();
+    assert.equal(
+      await pumpFileToStream(await io.open("/f", "read"), out.sink, { chunkSize: () => 4096 }),
+      data.byteLength,
+    );
+    assert.deepEqual(concat(out.chunks), data);
+    const none = collector();
+    const empty = await pumpFileToStream(await io.open("/empty", "read"), none.sink, {
+      chunkSize: () => 4096,
+      expectedSize: 0,
+    });
+    assert.equal(empty, 0);
+    assert.ok(none.isClosed());
+  });
+
+  for (const kind of ["default", "bytes"] as const) {
+    test(`upload from a ${kind} stream: every byte, writes joined while one runs, never above chunkSize`, async () => {
+      const io = new MemoryPathIO();
+      const data = pseudoRandomBytes(500_000, 11);
+      const { handle, writes } = recording(await io.open("/up", "write"));
+      let seen = 0;
+      const n = await pumpStreamToFile(sourceOf(data, 8192, kind), handle, {
+        chunkSize: () => 65536,
+        onChunk: (c) => seen += c.byteLength,
+      });
+      assert.equal(n, data.byteLength);
+      assert.equal(seen, data.byteLength);
+      assert.deepEqual(await contents(io, "/up"), data);
+      assert.ok(writes.some((w) => w > 8192), `some writes are joined: ${writes}`);
+      assert.ok(writes.every((w) => w <= 65536 + 8192), `bounded writes: ${writes}`);
+    });
+
+    test(`upload from a ${kind} stream: abort discards the file and rejects with the reason`, async () => {
+      const io = new MemoryPathIO();
+      await fileWith(io, "/keep", new Uint8Array([1, 2, 3]));
+      const controller = new AbortController();
+      const endless = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          await delay(1);
+          c.enqueue(new Uint8Array(1024));
+        },
+      });
+      setTimeout(() => controller.abort(new AbortedError("stop")), 30);
+      await assert.rejects(
+        pumpStreamToFile(
+          kind === "bytes" ? sourceOf(new Uint8Array(10_000_000), 1024, "bytes") : endless,
+          await io.open("/keep", "write"),
+          { chunkSize: () => 4096, signal: controller.signal, throttles: [new Throttle(100_000)] },
+        ),
+        AbortedError,
+      );
+      await delay(10);
+      assert.deepEqual(await contents(io, "/keep"), new Uint8Array([1, 2, 3]));
+    });
+  }
+
+  test("a stalled sink fails with FtpTimeoutError after the stall timeout, not before", async () => {
+    const io = new MemoryPathIO();
+    await fileWith(io, "/f", new Uint8Array(10_000));
+    const stuck = new WritableStream<Uint8Array>({ write: () => new Promise(() => {}) });
+    const started = performance.now();
+    await assert.rejects(
+      pumpFileToStream(await io.open("/f", "read"), stuck, {
+        chunkSize: () => 1024,
+        stallTimeoutMs: 80,
+      }),
+      FtpTimeoutError,
+    );
+    const took = performance.now() - started;
+    assert.ok(took >= 75 && took < 5000, `took ${took} ms`);
+  });
+
+  test("a failing file write fails the upload with that error", async () => {
+    const io = new MemoryPathIO();
+    const inner = await io.open("/x", "write");
+    const failing: FileHandle = {
+      ...inner,
+      read: (b) => inner.read(b),
+      seek: (o) => inner.seek(o),
+      close: () => inner.close(),
+      abort: () => inner.abort(),
+      write: () => Promise.reject(new Error("disk full (simulated)")),
+    };
+    for (const kind of ["default", "bytes"] as const) {
+      await assert.rejects(
+        pumpStreamToFile(sourceOf(new Uint8Array(50_000), 1000, kind), failing, {
+          chunkSize: () => 4096,
+        }),
+        /disk full/,
+      );
+    }
+  });
+
+  test("budget: one transfer gets blockSize, many share the memory, never below 16 KiB", () => {
+    const budget = new TransferBudget(16 * 1024 * 1024, 1024 * 1024);
+    assert.equal(budget.chunkSize(), 1024 * 1024);
+    const ends = Array.from({ length: 20 }, () => budget.begin());
+    assert.equal(budget.active, 20);
+    assert.equal(budget.chunkSize(), 16 * 1024 * 1024 / 40 - (16 * 1024 * 1024 / 40) % 4096);
+    ends.push(...Array.from({ length: 1000 }, () => budget.begin()));
+    assert.equal(budget.chunkSize(), 16 * 1024);
+    for (const end of ends) {
+      end();
+      end(); // a second call changes nothing
+    }
+    assert.equal(budget.active, 0);
+    assert.equal(budget.chunkSize(), 1024 * 1024);
+  });
+});
