@@ -190,7 +190,10 @@ export function waitFor<T>(promise: Promise<T>, options: ReadOptions, what: stri
   if (!signal && (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs))) {
     return promise;
   }
-  if (signal?.aborted) return Promise.reject(abortReason(signal, what));
+  if (signal?.aborted) {
+    promise.catch(() => {}); // nobody else will look at it: no unhandled rejection
+    return Promise.reject(abortReason(signal, what));
+  }
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
