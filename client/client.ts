@@ -1016,13 +1016,19 @@ export class Client implements AsyncDisposable {
           const writer = upload.writable.getWriter();
           const blockSize = options.blockSize ?? DEFAULT_UPLOAD_BLOCK_SIZE;
           // The next block is read while the last one is sent; a failed send
-          // shows in `ready` or `close()`.
+          // shows in `ready` or `close()`. A short read that reaches the size
+          // seen by stat is the end: no extra read to learn it (small files).
+          let position = offset;
           while (true) {
             await writer.ready;
-            const buffer = new Uint8Array(blockSize);
+            // One byte more than expected, so that the end shows as a short read.
+            const left = size - position;
+            const buffer = new Uint8Array(left >= 0 && left < blockSize ? left + 1 : blockSize);
             const n = await this.#pathOp(handle.read(buffer), "read", options);
             if (n === null) break;
             writer.write(buffer.subarray(0, n)).catch(() => {});
+            position += n;
+            if (n < buffer.byteLength && position >= size) break;
           }
           await writer.close();
           await upload.finish();
