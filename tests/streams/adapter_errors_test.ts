@@ -10,7 +10,7 @@ import {
   setSocketAdapter,
   SocketError,
 } from "../../streams/mod.ts";
-import { CA_PEM, delay, RUNTIME } from "../_helpers.ts";
+import { CA_PEM, delay, RUNTIME, SERVER_TLS } from "../_helpers.ts";
 import { adaptersUnderTest, startServer, within } from "./_adapter_helpers.ts";
 
 /** Checks that `promise` rejects with a `SocketError` of `code`. */
@@ -137,6 +137,38 @@ for (const adapter of adaptersUnderTest()) {
         }),
         "ETIMEDOUT",
       );
+    });
+
+    test("an untrusted certificate fails; rejectUnauthorized: false accepts it", async () => {
+      const server = await startServer(adapter, { tls: SERVER_TLS }, async (conn) => {
+        await conn.readable.pipeTo(new WritableStream()).catch(() => {});
+      });
+      stops.push(server.stop);
+      const upgrading = await startServer(adapter, {}, async (conn) => {
+        const secure = await conn.startTlsServer(SERVER_TLS);
+        await secure.readable.pipeTo(new WritableStream()).catch(() => {});
+      });
+      stops.push(upgrading.stop);
+      const target = { hostname: "127.0.0.1", port: server.port };
+      await assert.rejects(
+        adapter.connect({ ...target, tls: { serverName: "localhost" }, timeoutMs: 5000 }),
+        SocketError,
+      );
+      const lenient = await adapter.connect({
+        ...target,
+        tls: { serverName: "localhost", rejectUnauthorized: false },
+        timeoutMs: 5000,
+      });
+      assert.notEqual(lenient.tls, null);
+      lenient.close();
+      const plain = await adapter.connect({ hostname: "127.0.0.1", port: upgrading.port });
+      const upgraded = await within(
+        plain.startTlsClient({ serverName: "localhost", rejectUnauthorized: false }),
+        5000,
+        "lenient upgrade",
+      );
+      assert.notEqual(upgraded.tls, null);
+      upgraded.close();
     });
 
     test("close() during a TLS upgrade that gets no answer ends it", async () => {
