@@ -61,6 +61,8 @@ export class BunConnection implements Connection {
   /** The TLS connection that replaced this one. */
   #successor: BunConnection | undefined;
   #resolveClosed!: () => void;
+  #addressCache: { local: NetAddress; remote: NetAddress } | undefined;
+  #tlsInfo: TlsInfo | undefined;
 
   /** The shared event handlers; each socket's `data` is its connection. */
   static readonly handlers: BunSocketHandlers<BunConnection> = {
@@ -120,24 +122,22 @@ export class BunConnection implements Connection {
   opened(socket: BunSocket<BunConnection>): Promise<void> {
     this.#socket = socket;
     if (this.#failure) return Promise.reject(this.#failure);
+    this.#addresses();
     if (!this.#secure || this.#handshakeDone) return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.#opening = { resolve, reject });
   }
 
   get localAddress(): NetAddress {
-    return toAddress(this.#socket.localAddress, this.#socket.localPort);
+    return this.#addresses().local;
   }
 
   get remoteAddress(): NetAddress {
-    return toAddress(this.#socket.remoteAddress, this.#socket.remotePort);
+    return this.#addresses().remote;
   }
 
   get tls(): TlsInfo | null {
     if (!this.#secure) return null;
-    return {
-      protocol: this.#socket.getTLSVersion() ?? undefined,
-      sessionReused: this.#socket.isSessionReused(),
-    };
+    return this.#tlsInfo ?? this.#captureTls();
   }
 
   closeWrite(): Promise<void> {
@@ -225,6 +225,24 @@ export class BunConnection implements Connection {
     });
   }
 
+  /** Protocol and resumption, read once the handshake is done (a closed socket forgets them). */
+  #captureTls(): TlsInfo {
+    this.#tlsInfo = {
+      protocol: this.#socket.getTLSVersion() ?? undefined,
+      sessionReused: this.#socket.isSessionReused(),
+    };
+    return this.#tlsInfo;
+  }
+
+  /** Read from the socket while it is open, then kept (a closed socket forgets them). */
+  #addresses(): { local: NetAddress; remote: NetAddress } {
+    this.#addressCache ??= {
+      local: toAddress(this.#socket.localAddress ?? "", this.#socket.localPort ?? 0),
+      remote: toAddress(this.#socket.remoteAddress ?? "", this.#socket.remotePort ?? 0),
+    };
+    return this.#addressCache;
+  }
+
   #onOpen(socket: BunSocket<BunConnection>): void {
     this.#socket = socket;
     socket.setNoDelay(true);
@@ -250,6 +268,7 @@ export class BunConnection implements Connection {
       return;
     }
     this.#handshakeDone = true;
+    this.#captureTls();
     this.#opening?.resolve();
     this.#opening = undefined;
   }
