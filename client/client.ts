@@ -668,7 +668,15 @@ export class Client implements AsyncDisposable {
   /**
    * Upload a local file or directory tree. Without `writeInto`, `destination`
    * is the remote directory to put it in (default: the current directory).
-   * Local paths are in the `pathIO` namespace (absolute paths for the disk).
+   * Local paths are in the `pathIO` namespace; relative ones start at
+   * `localDirectory` (the working directory for the local disk).
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@ftpkit/ftp";
+   * await using client = await Client.context("ftp://127.0.0.1:2121/");
+   * await client.upload("report.pdf", "/inbox"); // ./report.pdf -> /inbox/report.pdf
+   * ```
    */
   async upload(
     localSource: string,
@@ -709,8 +717,17 @@ export class Client implements AsyncDisposable {
 
   /**
    * Download a remote file or directory tree. Without `writeInto`,
-   * `destination` is the local directory to put it in. Names from the server
-   * that would leave the destination (`..`, `/`) are refused.
+   * `destination` is the local directory to put it in; missing local
+   * directories are created. Relative local paths start at `localDirectory`.
+   * Names from the server that would leave the destination (`..`, `/`) are
+   * refused.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@ftpkit/ftp";
+   * await using client = await Client.context("ftp://127.0.0.1:2121/");
+   * await client.download("/pub/a.txt", "backup/2026/a.txt", { writeInto: true });
+   * ```
    */
   async download(
     source: string,
