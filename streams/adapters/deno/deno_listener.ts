@@ -9,6 +9,9 @@ import { ConnectionClosedError } from "../../errors.ts";
 import type { DenoListenerApi } from "./deno_api.ts";
 import { DenoConnection } from "./deno_connection.ts";
 
+/** Pause after a failed accept that did not close the listener (e.g. EMFILE). */
+const ACCEPT_RETRY_MS = 50;
+
 /**
  * Accepts native Deno connections; with TLS options, each one is wrapped as a
  * TLS server (through `node:tls`, sharing one secure context per options
@@ -42,10 +45,18 @@ export class DenoListener implements Listener {
       let conn;
       try {
         conn = new DenoConnection(await this.#listener.accept());
-      } catch {
-        // Accept fails once the listener is closed; transient errors end it too.
-        this.close();
-        return;
+      } catch (err) {
+        if (this.#closed) return;
+        const name = (err as { name?: unknown } | undefined)?.name;
+        if (name === "BadResource" || name === "Interrupted") {
+          // The native listener is gone (closed from outside this object).
+          this.close();
+          return;
+        }
+        // Transient (EMFILE, ECONNABORTED under load): connections waiting
+        // in the backlog are still to be taken, so pause and go on, as Node does.
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+        continue;
       }
       if (!this.#tls) this.#deliver(conn);
       else conn.startTlsServer(this.#tls).then((c) => this.#deliver(c), () => conn.close());

@@ -366,8 +366,9 @@ class NodeListener implements Listener {
 
   constructor(server: net.Server, tlsOptions: ServerTlsOptions | undefined) {
     this.#server = server;
-    // After listening, errors (e.g. EMFILE on accept) end the listener instead of the process.
-    server.on("error", (err) => this.#fail(toSocketError(err, "accept")));
+    // After listening, errors come from accept (EMFILE, ECONNABORTED under load): Node
+    // keeps listening, and so does this listener; the handler keeps them from crashing the process.
+    server.on("error", () => {});
     const info = server.address() as net.AddressInfo;
     this.address = address(info.address, info.port);
     server.on("connection", (socket: net.Socket) => {

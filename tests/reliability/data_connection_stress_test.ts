@@ -1,0 +1,230 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { MemoryPathIO } from "../../pathio/memory_path_io.ts";
+import { Server } from "../../server/server.ts";
+import { User } from "../../server/user.ts";
+import type { Connection, Listener, SocketAdapter } from "../../streams/connection.ts";
+import { getSocketAdapter } from "../../streams/socket_adapter.ts";
+import { pseudoRandomBytes } from "../_helpers.ts";
+import { RawSession } from "./_raw_session.ts";
+
+// Issues 4 and 7 of the reliability suite: under load a PASV data connection
+// was closed by the server before the transfer started, and a STOR then
+// committed 0 bytes with 226. Many sessions run PASV + STOR + RETR cycles
+// side by side with content unique to each transfer; every byte is checked,
+// and every data connection the server accepted must come from the very
+// socket the client opened for that transfer (logged on both sides).
+
+const SESSIONS = Number(process.env.FTPKIT_STRESS_SESSIONS ?? 60);
+const SECONDS = Number(process.env.FTPKIT_STRESS_SECONDS ?? 8);
+/** Hard stop for the whole test, whatever happens. */
+const DEADLINE_MS = (SECONDS + 20) * 1000;
+const REPLY_TIMEOUT_MS = 15_000;
+
+/** One data connection as the server's listener handed it out. */
+interface Accepted {
+  listenerPort: number;
+  remotePort: number;
+}
+
+/** The runtime's adapter, recording every data connection its listeners hand out. */
+function recordingAdapter(log: Map<number, Accepted[]>): SocketAdapter {
+  const inner = getSocketAdapter();
+  return {
+    name: `${inner.name}+log`,
+    connect: (options) => inner.connect(options),
+    async listen(options): Promise<Listener> {
+      const listener = await inner.listen(options);
+      const record = (conn: Connection) => {
+        const entry = { listenerPort: listener.address.port, remotePort: conn.remoteAddress.port };
+        const list = log.get(entry.listenerPort) ?? [];
+        list.push(entry);
+        log.set(entry.listenerPort, list);
+        return conn;
+      };
+      return {
+        address: listener.address,
+        accept: () => listener.accept().then(record),
+        close: () => listener.close(),
+        async *[Symbol.asyncIterator]() {
+          for await (const conn of listener) yield record(conn);
+        },
+      };
+    },
+  };
+}
+
+function transferContent(session: number, seq: number): Uint8Array {
+  const head = new TextEncoder().encode(`session ${session} transfer ${seq}\n`);
+  const body = pseudoRandomBytes(
+    1024 + ((session * 7919 + seq * 104729) % 60_000),
+    session * 1000 + seq,
+  );
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+/** Connect to a PASV port; resolves with the socket and its local port once connected. */
+function connectData(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      resolve(socket);
+    });
+    socket.once("error", reject);
+  });
+}
+
+function pasvPort(reply: { code: number; lines: string[] }): number {
+  const m = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(reply.lines[0]);
+  if (reply.code !== 227 || !m) throw new Error(`PASV refused: ${reply.lines.join(" | ")}`);
+  return Number(m[5]) * 256 + Number(m[6]);
+}
+
+/** Everything the socket receives until the peer's FIN (or an error). */
+function receiveAll(socket: net.Socket): Promise<{ bytes: Uint8Array; error: string | null }> {
+  return new Promise((resolve) => {
+    const chunks: Uint8Array[] = [];
+    let error: string | null = null;
+    socket.on("data", (c: Uint8Array) => chunks.push(c));
+    socket.on("error", (e: Error) => error = e.message);
+    socket.on("close", () => resolve({ bytes: new Uint8Array(Buffer.concat(chunks)), error }));
+  });
+}
+
+interface Failure {
+  session: number;
+  seq: number;
+  what: string;
+}
+
+async function runSession(
+  port: number,
+  session: number,
+  until: number,
+  accepted: Map<number, Accepted[]>,
+  failures: Failure[],
+): Promise<number> {
+  const control = await RawSession.open(port, { timeoutMs: REPLY_TIMEOUT_MS });
+  let seq = 0;
+  try {
+    await control.login("u", "p", REPLY_TIMEOUT_MS);
+    while (Date.now() < until && failures.length < 20) {
+      seq++;
+      const content = transferContent(session, seq);
+      const path = `/s${session}_${seq}.bin`;
+      const fail = (what: string) => failures.push({ session, seq, what });
+
+      // Upload.
+      let dataPort = pasvPort(await control.command("PASV", REPLY_TIMEOUT_MS));
+      let socket = await connectData(dataPort);
+      let localPort = socket.localPort!;
+      let received = receiveAll(socket);
+      let first = await control.command(`STOR ${path}`, REPLY_TIMEOUT_MS);
+      if (first.code !== 150) {
+        socket.destroy();
+        fail(`STOR: ${first.lines[0]}`);
+        break;
+      }
+      await new Promise<void>((resolve) => socket.end(content, () => resolve()));
+      let final = await control.read(REPLY_TIMEOUT_MS);
+      await received;
+      if (final.code !== 226) fail(`STOR answered ${final.lines[0]}`);
+      checkAccepted(accepted, dataPort, localPort, fail);
+
+      // Download what was stored.
+      dataPort = pasvPort(await control.command("PASV", REPLY_TIMEOUT_MS));
+      socket = await connectData(dataPort);
+      localPort = socket.localPort!;
+      received = receiveAll(socket);
+      first = await control.command(`RETR ${path}`, REPLY_TIMEOUT_MS);
+      if (first.code !== 150) {
+        socket.destroy();
+        fail(`RETR: ${first.lines[0]}`);
+        break;
+      }
+      final = await control.read(REPLY_TIMEOUT_MS);
+      const { bytes, error } = await received;
+      checkAccepted(accepted, dataPort, localPort, fail);
+      if (final.code === 226) {
+        if (Buffer.compare(Buffer.from(bytes), Buffer.from(content)) !== 0) {
+          fail(
+            `RETR 226 with ${bytes.length} of ${content.length} bytes (stored: ${
+              new TextDecoder().decode(bytes.subarray(0, 40)).split("\n")[0]
+            })${error ? `, ${error}` : ""}`,
+          );
+        }
+      } else {
+        fail(`RETR answered ${final.lines[0]}`);
+      }
+    }
+    await control.command("QUIT", REPLY_TIMEOUT_MS).catch(() => {});
+  } finally {
+    control.close();
+  }
+  return seq;
+}
+
+/** The listener on `dataPort` handed out exactly one connection: the client's, from `localPort`. */
+function checkAccepted(
+  accepted: Map<number, Accepted[]>,
+  dataPort: number,
+  localPort: number,
+  fail: (what: string) => void,
+): void {
+  const list = accepted.get(dataPort) ?? [];
+  accepted.delete(dataPort);
+  if (list.length !== 1 || list[0].remotePort !== localPort) {
+    fail(
+      `data port ${dataPort}: client connected from ${localPort}, server took [${
+        list.map((a) => a.remotePort).join(", ")
+      }]`,
+    );
+  }
+}
+
+test(`data connections: ${SESSIONS} sessions × ${SECONDS} s of PASV+STOR+RETR, every byte and every data peer checked`, async () => {
+  const accepted = new Map<number, Accepted[]>();
+  const server = new Server({
+    pathIO: new MemoryPathIO(),
+    users: [new User({ login: "u", password: "p" })],
+    socketAdapter: recordingAdapter(accepted),
+    waitFutureTimeout: REPLY_TIMEOUT_MS,
+    socketTimeout: REPLY_TIMEOUT_MS,
+    maximumConnections: SESSIONS + 10,
+    maximumConnectionsPerAddress: SESSIONS + 10,
+  });
+  const serverErrors: unknown[] = [];
+  server.on("error", ({ error }) => serverErrors.push(error));
+  const { port } = await server.start("127.0.0.1", 0);
+  const failures: Failure[] = [];
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const until = Date.now() + SECONDS * 1000;
+    const runs = Promise.all(
+      Array.from(
+        { length: SESSIONS },
+        (_, i) =>
+          runSession(port, i, until, accepted, failures).catch((err) => {
+            failures.push({ session: i, seq: -1, what: String(err) });
+            return 0;
+          }),
+      ),
+    );
+    const timedOut = new Promise<never>((_, reject) => {
+      watchdog = setTimeout(() => reject(new Error("stress test overran")), DEADLINE_MS);
+    });
+    const transfers = (await Promise.race([runs, timedOut])).reduce((a, b) => a + b, 0);
+    console.log(`data connection stress: ${SESSIONS} sessions, ${transfers} STOR+RETR cycles`);
+    assert.deepEqual(failures, []);
+    assert.ok(transfers >= SESSIONS, `only ${transfers} cycles`);
+    assert.deepEqual(serverErrors.map(String), []);
+  } finally {
+    clearTimeout(watchdog);
+    await server.close();
+  }
+});
