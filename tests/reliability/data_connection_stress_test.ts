@@ -6,6 +6,7 @@ import { Server } from "../../server/server.ts";
 import { User } from "../../server/user.ts";
 import type { Connection, Listener, SocketAdapter } from "../../streams/connection.ts";
 import { getSocketAdapter } from "../../streams/socket_adapter.ts";
+import { DenoListener } from "../../streams/adapters/deno/deno_listener.ts";
 import { pseudoRandomBytes } from "../_helpers.ts";
 import { RawSession } from "./_raw_session.ts";
 
@@ -227,4 +228,51 @@ test(`data connections: ${SESSIONS} sessions × ${SECONDS} s of PASV+STOR+RETR, 
     clearTimeout(watchdog);
     await server.close();
   }
+});
+
+test("a Deno listener goes on accepting after an accept error other than its own close", async () => {
+  const address = { transport: "tcp" as const, hostname: "127.0.0.1", port: 2121 };
+  const peer = { transport: "tcp" as const, hostname: "127.0.0.1", port: 40000 };
+  let calls = 0;
+  let closed = false;
+  const fakeConn = {
+    localAddr: address,
+    remoteAddr: peer,
+    read: () => Promise.resolve(null),
+    write: (p: Uint8Array) => Promise.resolve(p.byteLength),
+    closeWrite: () => Promise.resolve(),
+    close: () => {},
+  };
+  const native = {
+    addr: address,
+    accept() {
+      calls++;
+      if (closed) {
+        return Promise.reject(Object.assign(new Error("closed"), { name: "BadResource" }));
+      }
+      // The first accept fails as under load (EMFILE); the next one has the waiting client.
+      if (calls === 1) {
+        return Promise.reject(Object.assign(new Error("Too many open files"), { name: "Error" }));
+      }
+      if (calls === 2) return Promise.resolve(fakeConn);
+      return new Promise<never>(() => {});
+    },
+    close: () => closed = true,
+  };
+  const listener = new DenoListener(native);
+  try {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const conn = await Promise.race([
+      listener.accept(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no connection after the accept error")), 5000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(conn.remoteAddress.port, 40000);
+    assert.equal(closed, false);
+    conn.close();
+  } finally {
+    listener.close();
+  }
+  assert.equal(closed, true);
 });
