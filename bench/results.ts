@@ -32,7 +32,7 @@ export interface BenchCell {
   peakRssMB?: number;
   /** Client rows: growth of the client's RSS during the transfer (high-water mark minus RSS before), MB. */
   growthMB?: number;
-  /** Driver CPU seconds per wall second (server rows), the driver's own load. */
+  /** Server rows: the driver's CPU seconds per wall second in the timed part (its own load), highest of the repeats. */
   driverLoad?: number;
   /** First error of a failed repeat. */
   error?: string;

@@ -38,8 +38,8 @@ interface DriverOutput {
   bytes?: number;
   login_seconds?: number;
   quit_seconds?: number;
-  driver_cpu_seconds: number;
-  driver_wall_seconds: number;
+  timed_cpu_seconds: number;
+  timed_wall_seconds: number;
   error?: string;
 }
 
@@ -313,7 +313,7 @@ async function measureOnce(
       cells[i].peakRssMB = Math.max(cells[i].peakRssMB ?? 0, peak);
       cells[i].driverLoad = Math.max(
         cells[i].driverLoad ?? 0,
-        out.driver_cpu_seconds / out.driver_wall_seconds,
+        out.timed_cpu_seconds / out.timed_wall_seconds,
       );
       figures.push(`${r.spec.id} ${value.toFixed(r.spec.unit === "s" ? 3 : 0)} ${r.spec.unit}`);
     });

@@ -28,13 +28,19 @@ function sampleGroup(): BenchGroupResult {
     ],
     cells: [
       { row: "retr", target: "ftpkit-deno", samples: [900, 1000, 1100], peakRssMB: 40 },
-      { row: "retr", target: "pyftpdlib", samples: [1400, 1500, 1300], peakRssMB: 20 },
+      {
+        row: "retr",
+        target: "pyftpdlib",
+        samples: [1400, 1500, 1300],
+        peakRssMB: 20,
+        driverLoad: 0.3,
+      },
       { row: "retr", target: "vsftpd", samples: [1200], peakRssMB: 5 },
       { row: "retr", target: "null", samples: [4000] },
-      { row: "multi-retr", target: "ftpkit-deno", samples: [1.0], peakRssMB: 95 },
+      { row: "multi-retr", target: "ftpkit-deno", samples: [1.0], peakRssMB: 95, driverLoad: 0.7 },
       { row: "multi-retr", target: "pyftpdlib", samples: [2.0, 1.5] },
       { row: "multi-retr", target: "vsftpd", samples: [], error: "boom" },
-      { row: "multi-retr", target: "null", samples: [0.5] },
+      { row: "multi-retr", target: "null", samples: [0.6] },
     ],
   };
 }
@@ -78,6 +84,12 @@ describe("bench harness output", () => {
     assert.match(goals, /ftpkit \(Deno\)\*\* misses its goals on 2 of 2 rows/);
     assert.match(goals, /retr \(0\.71× pyftpdlib, 0\.83× vsftpd\)/);
     assert.match(goals, /multi-retr \(95 MB RSS\)/);
+    // The driver's load is read from the fastest target of each row, ftpkit included.
+    assert.match(
+      goals,
+      /fastest server of each row .*: retr 0\.30, multi-retr 0\.70\. Above 0\.5 on multi-retr\./,
+    );
+    assert.match(goals, /null server .* below 2× the fastest server on multi-retr \(1\.67×\)/);
   });
 
   test("the SVG chart has one bar per figure and is well formed", () => {
