@@ -20,7 +20,7 @@ import type { ClientTlsOptions, Connection, SocketAdapter } from "../streams/con
 import { FtpError, PathIOError, ProtocolError, StatusCodeError } from "../streams/errors.ts";
 import { getSocketAdapter } from "../streams/socket_adapter.ts";
 import { Throttle } from "../streams/throttle.ts";
-import { Sha256Hasher } from "./_sha256.ts";
+import { hashToHex, Sha256 } from "../streams/hash/mod.ts";
 import { ControlConnection } from "./control.ts";
 import {
   type DataConnectionSettings,
@@ -1186,7 +1186,7 @@ export class Client implements AsyncDisposable {
     const features = await this.features(options);
     if (!features.has("HASH")) return;
     const remote = await this.hash(remotePath, { ...options, algorithm: "SHA-256" });
-    const hasher = new Sha256Hasher();
+    const hasher = new Sha256();
     const handle = await this.#pathOp(io.open(localPath, "read", options), "open", options);
     try {
       const buffer = new Uint8Array(256 * 1024);
@@ -1198,7 +1198,7 @@ export class Client implements AsyncDisposable {
     } finally {
       await handle.close().catch(() => {});
     }
-    const local = hasher.hex();
+    const local = hashToHex(hasher.digest());
     if (local !== remote) throw new ChecksumMismatchError(remotePath, local, remote);
   }
 }

@@ -34,4 +34,3 @@ export * from "./control_reader.ts";
 export * from "./data_channel.ts";
 export * from "./transfer_streams.ts";
 export * from "./transfer_budget.ts";
-export * from "./hash/mod.ts";

@@ -22,7 +22,7 @@ import type { CommandTable } from "./command.ts";
 import { ControlLineReader } from "./control_reader.ts";
 import { DataChannel } from "./data_channel.ts";
 import type { ServerEvents } from "./events.ts";
-import type { FtpHashAlgorithm } from "./hash/mod.ts";
+import type { FtpHashAlgorithm } from "../streams/hash/mod.ts";
 import { MLST_FACTS } from "./listing.ts";
 import type { ServerSettings } from "./options.ts";
 import { type Permission, permissionFor } from "./permission.ts";

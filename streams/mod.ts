@@ -21,3 +21,4 @@ export * from "./socket_adapter.ts";
 export { NodeConnection, nodeSocketAdapter } from "./adapters/node/mod.ts";
 export { DenoConnection, denoSocketAdapter } from "./adapters/deno/mod.ts";
 export { BunConnection, bunSocketAdapter } from "./adapters/bun/mod.ts";
+export * from "./hash/mod.ts";

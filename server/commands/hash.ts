@@ -6,7 +6,7 @@
  */
 
 import type { CommandTable } from "../command.ts";
-import { createFtpHash, hashToHex } from "../hash/mod.ts";
+import { createFtpHash, hashToHex } from "../../streams/hash/mod.ts";
 import { ReplyError } from "../session.ts";
 
 /** HASH and RANG. */

@@ -6,7 +6,7 @@
  */
 
 import type { CommandTable } from "../command.ts";
-import { FTP_HASH_ALGORITHMS, type FtpHashAlgorithm } from "../hash/mod.ts";
+import { FTP_HASH_ALGORITHMS, type FtpHashAlgorithm } from "../../streams/hash/mod.ts";
 import { MLST_FACTS } from "../listing.ts";
 import { ReplyError, type ServerSession } from "../session.ts";
 import { listingLines } from "./listing.ts";

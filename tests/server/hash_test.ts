@@ -6,7 +6,7 @@ import {
   FTP_HASH_ALGORITHMS,
   type FtpHashAlgorithm,
   hashToHex,
-} from "../../server/hash/mod.ts";
+} from "../../streams/hash/mod.ts";
 import { pseudoRandomBytes } from "../_helpers.ts";
 
 const enc = new TextEncoder();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { BlockHash } from "./_block_hash.ts";
+import { BlockHash } from "./block_hash.ts";
 
 /**
  * SHA-1, fed chunk by chunk.

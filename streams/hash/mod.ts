@@ -1,11 +1,12 @@
 /**
  * Incremental hashes for FTP `HASH` (draft-bryan-ftpext-hash): SHA-256, SHA-1,
  * MD5 and CRC-32 in plain TypeScript, so a file range can be hashed while it
- * streams on every runtime.
+ * streams on every runtime (`crypto.subtle` only hashes whole buffers). The
+ * server answers `HASH` with them and the client verifies transfers with them.
  *
  * @example
  * ```ts
- * import { createFtpHash, hashToHex } from "@ftpkit/ftp/server";
+ * import { createFtpHash, hashToHex } from "@ftpkit/ftp/streams";
  * const hash = createFtpHash("SHA-256");
  * hash.update(new TextEncoder().encode("abc"));
  * console.log(hashToHex(hash.digest()));
@@ -20,6 +21,7 @@ import { Sha1 } from "./sha1.ts";
 import { Sha256 } from "./sha256.ts";
 
 export { Crc32, Md5, Sha1, Sha256 };
+export { BlockHash } from "./block_hash.ts";
 
 /** A hash that is fed chunk by chunk. */
 export interface IncrementalHash {
@@ -45,7 +47,7 @@ export const FTP_HASH_ALGORITHMS: readonly FtpHashAlgorithm[] = [
  *
  * @example
  * ```ts
- * import { createFtpHash } from "@ftpkit/ftp/server";
+ * import { createFtpHash } from "@ftpkit/ftp/streams";
  * const crc = createFtpHash("CRC32").update(new Uint8Array([1, 2, 3])).digest();
  * ```
  */
@@ -67,7 +69,7 @@ export function createFtpHash(algorithm: FtpHashAlgorithm): IncrementalHash {
  *
  * @example
  * ```ts
- * import { hashToHex } from "@ftpkit/ftp/server";
+ * import { hashToHex } from "@ftpkit/ftp/streams";
  * console.log(hashToHex(new Uint8Array([0xca, 0xfe]))); // "cafe"
  * ```
  */

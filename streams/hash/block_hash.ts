@@ -5,7 +5,17 @@
  * @module
  */
 
-/** Base of the 64-byte-block hashes; subclasses compress one block at a time. */
+/**
+ * Base of the 64-byte-block hashes (MD5, SHA-1, SHA-256); subclasses compress
+ * one block at a time.
+ *
+ * @example
+ * ```ts
+ * import { BlockHash, Sha256 } from "@ftpkit/ftp/streams";
+ * const hash: BlockHash = new Sha256();
+ * hash.update(new Uint8Array([1, 2, 3]));
+ * ```
+ */
 export abstract class BlockHash {
   #block = new Uint8Array(64);
   #filled = 0;
