@@ -259,7 +259,9 @@ async function receiveIntoTwoBuffers(
 ): Promise<number> {
   const { signal, onChunk, throttles } = options;
   const guard = new TransferGuard(signal, options.stallTimeoutMs);
-  const size = Math.max(1, options.chunkSize());
+  // Buffers start small (small files stay cheap) and double, up to
+  // `chunkSize()`, each time reading had to wait for a full buffer's write.
+  let size = Math.max(1, Math.min(INITIAL_UPLOAD_BUFFER, options.chunkSize()));
   let current = new Uint8Array(size);
   let filled = 0;
   // Exactly one of these holds the other buffer: it is spare, or being written.
@@ -270,7 +272,7 @@ async function receiveIntoTwoBuffers(
     const running = handle.write(written.subarray(0, filled)).then(
       () => {
         guard.progress();
-        spare = written;
+        spare = written.byteLength < size ? new Uint8Array(size) : written;
         writing = null;
       },
       (err) => {
@@ -287,7 +289,10 @@ async function receiveIntoTwoBuffers(
   let total = 0;
   try {
     while (true) {
-      if (filled === current.byteLength && writing !== null) await guard.wait(writing);
+      if (filled === current.byteLength && writing !== null) {
+        size = Math.max(size, Math.min(size * 2, options.chunkSize()));
+        await guard.wait(writing);
+      }
       if (filled === current.byteLength) startWriting();
       const room = chunkFor(current.byteLength - filled, throttles, Infinity);
       const { done, value } = await guard.wait(
@@ -317,6 +322,9 @@ async function receiveIntoTwoBuffers(
     guard.dispose();
   }
 }
+
+/** First buffer size of an upload read with BYOB, bytes. */
+const INITIAL_UPLOAD_BUFFER = 64 * 1024;
 
 /** Smallest chunk when a speed limit applies, bytes. */
 const MIN_THROTTLED_CHUNK = 1024;
