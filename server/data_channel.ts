@@ -46,7 +46,10 @@ export interface DataChannelOptions {
 export class DataChannel {
   readonly #options: DataChannelOptions;
   #listener: Listener | null = null;
-  #accepted: Promise<Connection> | null = null;
+  /** Connections from the peer's host that arrived on the listener and nobody took yet. */
+  #arrived: Connection[] = [];
+  /** Wakes `open()` when a connection arrives. */
+  #onArrival: (() => void) | null = null;
   #active: NetAddress | null = null;
 
   /**
@@ -75,19 +78,27 @@ export class DataChannel {
     this.reset();
     const listener = await listenOnAny(this.#options.adapter, hostname, ports, tls);
     this.#listener = listener;
+    const arrived: Connection[] = [];
+    this.#arrived = arrived;
     const { checkPeerAddress, peer, onForeignConnection } = this.#options;
-    this.#accepted = (async () => {
+    // Accept until the transfer takes the connection (or reset() closes the listener,
+    // which rejects accept() and ends the loop).
+    (async () => {
       while (true) {
         const conn = await listener.accept();
+        if (this.#listener !== listener) {
+          conn.close();
+          return;
+        }
         if (!checkPeerAddress || sameHost(conn.remoteAddress.hostname, peer.hostname)) {
-          listener.close();
-          return conn;
+          arrived.push(conn);
+          this.#onArrival?.();
+          continue;
         }
         onForeignConnection?.(conn.remoteAddress);
         conn.close();
       }
-    })();
-    this.#accepted.catch(() => {});
+    })().catch(() => {});
     return listener.address;
   }
 
@@ -107,10 +118,37 @@ export class DataChannel {
     signal: AbortSignal,
     tls?: ServerTlsOptions,
   ): Promise<Connection> {
-    if (this.#accepted) {
-      const conn = await waitFor(this.#accepted, { timeoutMs, signal }, "data connection");
-      this.#accepted = null;
-      return conn;
+    const listener = this.#listener;
+    if (listener) {
+      const arrived = this.#arrived;
+      if (arrived.length === 0) {
+        const arrival = new Promise<void>((resolve) => this.#onArrival = resolve);
+        try {
+          await waitFor(arrival, { timeoutMs, signal }, "data connection");
+        } finally {
+          this.#onArrival = null;
+        }
+        if (this.#listener !== listener) {
+          throw new SocketError("Data connection setup was reset", "ECONNABORTED");
+        }
+      }
+      this.#listener = null;
+      this.#arrived = [];
+      listener.close();
+      if (arrived.length > 1) {
+        // Clients connect before sending the transfer command, so by now the client's
+        // connection is here; a second one is someone else's (on one host, addresses
+        // cannot tell them apart: all local clients are 127.0.0.1). Sending or storing
+        // either could hand a file to a stranger or report 226 on nothing.
+        for (const conn of arrived) conn.close();
+        throw new SocketError(
+          `${arrived.length} data connections from ${arrived[0].remoteAddress.hostname} (ports ${
+            arrived.map((c) => c.remoteAddress.port).join(", ")
+          }): cannot tell which one is the client's`,
+          "EAMBIGUOUS",
+        );
+      }
+      return arrived[0];
     }
     if (this.#active) {
       const { hostname, port } = this.#active;
@@ -130,8 +168,7 @@ export class DataChannel {
   reset(): void {
     this.#listener?.close();
     this.#listener = null;
-    this.#accepted?.then((conn) => conn.close(), () => {});
-    this.#accepted = null;
+    for (const conn of this.#arrived.splice(0)) conn.close();
     this.#active = null;
   }
 }
