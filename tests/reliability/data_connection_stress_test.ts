@@ -276,3 +276,54 @@ test("a Deno listener goes on accepting after an accept error other than its own
   }
   assert.equal(closed, true);
 });
+
+// What the trace of a failing soak showed: the server's listener took a connection from
+// another local process (a late connect to a port that had just been someone else's data
+// port) before the client's own, sent the file into it and answered 226.
+test("a second connection to a passive port before the transfer makes it fail with 425, the stranger gets nothing", async () => {
+  const io = new MemoryPathIO();
+  const file = await io.open("/secret.bin", "write");
+  await file.write(pseudoRandomBytes(64 * 1024, 7));
+  await file.close();
+  const server = new Server({
+    pathIO: io,
+    users: [new User({ login: "u", password: "p" })],
+    waitFutureTimeout: 5000,
+  });
+  const { port } = await server.start("127.0.0.1", 0);
+  const sockets: net.Socket[] = [];
+  let control: RawSession | null = null;
+  try {
+    const session = await RawSession.open(port);
+    control = session;
+    await session.login("u", "p");
+    for (const command of ["RETR /secret.bin", "STOR /upload.bin"]) {
+      const dataPort = pasvPort(await session.command("PASV"));
+      const stranger = await connectData(dataPort);
+      const client = await connectData(dataPort);
+      sockets.push(stranger, client);
+      const strangerGot = receiveAll(stranger);
+      const clientGot = receiveAll(client);
+      // Both are established in the kernel before the command, as with a real client.
+      await new Promise((r) => setTimeout(r, 100));
+      const first = await session.command(command);
+      const final = first.code === 150 ? await session.read() : first;
+      assert.equal(final.code, 425, `${command}: ${first.lines[0]} / ${final.lines[0]}`);
+      assert.equal((await strangerGot).bytes.length, 0);
+      assert.equal((await clientGot).bytes.length, 0);
+    }
+    assert.equal(await io.exists("/upload.bin"), false);
+    // The session goes on: a clean transfer after the refused ones.
+    const dataPort = pasvPort(await session.command("PASV"));
+    const client = await connectData(dataPort);
+    sockets.push(client);
+    const got = receiveAll(client);
+    assert.equal((await session.command("RETR /secret.bin")).code, 150);
+    assert.equal((await session.read()).code, 226);
+    assert.equal((await got).bytes.length, 64 * 1024);
+  } finally {
+    for (const s of sockets) s.destroy();
+    control?.close();
+    await server.close();
+  }
+});
