@@ -17,8 +17,12 @@ import type { BunSocket, BunSocketHandlers, BunTlsOptions } from "./bun_api.ts";
 
 /** Name stored in the sessions this adapter produces. */
 export const BUN_ADAPTER_NAME = "bun";
-/** Bytes the readable side queues before the socket is paused. */
-const READ_HIGH_WATER = 1024 * 1024;
+/**
+ * Bytes the readable side queues before the socket is paused. Per connection:
+ * a server with 200 uploading clients holds up to 200 times this, so it stays
+ * small (four 64 KiB socket reads); the kernel's buffers keep the pipe full.
+ */
+const READ_HIGH_WATER = 256 * 1024;
 
 function toAddress(hostname: string, port: number): NetAddress {
   const v4 = hostname.startsWith("::ffff:") ? hostname.slice(7) : hostname;
