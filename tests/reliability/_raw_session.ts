@@ -295,7 +295,12 @@ export async function runDataCommand(
   timeoutMs = 10_000,
 ): Promise<DataCommandResult> {
   const port = pasvPort(await session.command("PASV", timeoutMs));
-  const socket = net.connect({ host: "127.0.0.1", port });
+  // From the control connection's own address, as real clients do.
+  const socket = net.connect({
+    host: "127.0.0.1",
+    port,
+    localAddress: session.socket.localAddress,
+  });
   const parts: Buffer[] = [];
   socket.on("data", (c: Buffer) => parts.push(c));
   socket.on("error", () => {});

@@ -71,6 +71,33 @@ export function openFdTargets(pid: number | "self" = "self"): string[] {
   }
 }
 
+/**
+ * The inodes of process `pid`'s TCP sockets (from `/proc/<pid>/net/tcp` and
+ * `tcp6`), to tell a leaked connection or listener from the Unix sockets and
+ * pipes a runtime opens for itself.
+ */
+export function tcpSocketInodes(pid: number | "self" = "self"): Set<string> {
+  const inodes = new Set<string>();
+  for (const table of ["tcp", "tcp6"]) {
+    try {
+      const lines = readFileSync(`/proc/${pid}/net/${table}`, "utf8").split("\n").slice(1);
+      for (const line of lines) {
+        const inode = line.trim().split(/\s+/)[9];
+        if (inode && inode !== "0") inodes.add(inode);
+      }
+    } catch {
+      // no such table (no IPv6): nothing to add
+    }
+  }
+  return inodes;
+}
+
+/** Whether descriptor target `target` (`socket:[inode]`) is one of `tcpInodes`. */
+export function isTcpSocket(target: string, tcpInodes: Set<string>): boolean {
+  const m = /^socket:\[(\d+)\]$/.exec(target);
+  return m !== null && tcpInodes.has(m[1]);
+}
+
 /** Resident memory of process `pid` in MiB from `/proc/<pid>/status`, or `null`. */
 export function processRssMiB(pid: number): number | null {
   try {

@@ -14,7 +14,13 @@ import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { pseudoRandomBytes, RUNTIME } from "../_helpers.ts";
 import { type RawReply, RawSession, runDataCommand } from "./_raw_session.ts";
-import { openFdCount, openFdTargets, processRssMiB } from "./_resources.ts";
+import {
+  isTcpSocket,
+  openFdCount,
+  openFdTargets,
+  processRssMiB,
+  tcpSocketInodes,
+} from "./_resources.ts";
 import { Rng } from "./_rng.ts";
 import { SHARED_FILE } from "./_soak_server.ts";
 
@@ -48,6 +54,8 @@ export interface SoakReport {
   connections: number;
   /** Open file descriptors of the server process before the clients and after they left. */
   fds: { before: number | null; after: number | null };
+  /** The server's TCP sockets (connections and listeners) before the clients and after they left. */
+  tcpSockets: { before: number | null; after: number | null };
   /** Kinds of descriptors the server process gained (`socket`, `anon_inode:[eventfd]`, …), for diagnosis. */
   fdsGained: string[];
   /** RSS of the server process in MiB: before, peak, after. */
@@ -143,6 +151,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     connections: 0,
     fds: { before: null, after: null },
     fdsGained: [],
+    tcpSockets: { before: null, after: null },
     heapMiB: { before: 0, after: 0 },
     rssMiB: { before: null, peak: null, after: null },
     connectionsLeft: -1,
@@ -155,7 +164,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
   try {
     // Warm the server up once so lazily opened descriptors count as "before".
-    const warm = await RawSession.open(server.port);
+    // The soak's clients have a loopback address of their own (127.0.0.3): on a
+    // shared machine another process's late connect to a just-reused port comes
+    // from 127.0.0.1 and is refused as foreign instead of failing a transfer.
+    const warm = await RawSession.open(server.port, { localAddress: SOAK_CLIENT_ADDRESS });
     await warm.login("u", "p");
     await runDataCommand(warm, "RETR /shared.bin");
     warm.close();
@@ -164,6 +176,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     report.heapMiB.before = (await server.stats()).heapMiB;
     report.fds.before = openFdCount(server.pid);
     const targetsBefore = openFdTargets(server.pid).map(fdKind);
+    report.tcpSockets.before = countTcpSockets(server.pid);
     report.rssMiB.before = processRssMiB(server.pid);
     let peak = report.rssMiB.before ?? 0;
     const sampler = setInterval(() => peak = Math.max(peak, processRssMiB(server.pid) ?? 0), 250);
@@ -187,7 +200,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         try {
           if (!session) {
             doing = "connect";
-            session = await RawSession.open(server.port, { timeoutMs: 30_000 });
+            session = await RawSession.open(server.port, {
+              timeoutMs: 30_000,
+              localAddress: SOAK_CLIENT_ADDRESS,
+            });
             report.connections++;
             await session.login("u", "p", 30_000);
             expect(await session.command("TYPE I", 30_000), 200, "TYPE");
@@ -284,6 +300,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (at >= 0) targetsAfter.splice(at, 1);
     }
     report.fdsGained = targetsAfter;
+    report.tcpSockets.after = countTcpSockets(server.pid);
     report.rssMiB.after = processRssMiB(server.pid);
     report.rssMiB.peak = Math.max(peak, report.rssMiB.after ?? 0);
     const last = await server.stats();
@@ -330,6 +347,7 @@ export function soakRows(report: SoakReport): [string, string | number][] {
       `${report.fds.before}/${report.fds.after}` +
       (report.fdsGained.length ? ` (+${report.fdsGained.join(", ")})` : ""),
     ],
+    ["server TCP sockets before/after", `${report.tcpSockets.before}/${report.tcpSockets.after}`],
     ["server heap MiB before/after GC", `${report.heapMiB.before}/${report.heapMiB.after}`],
     [
       "server RSS MiB before/peak/after",
@@ -337,4 +355,15 @@ export function soakRows(report: SoakReport): [string, string | number][] {
     ],
     ["seconds", report.seconds.toFixed(1)],
   ];
+}
+
+/** The source address of the soak's clients (see `runSoak`). */
+const SOAK_CLIENT_ADDRESS = "127.0.0.3";
+
+/** How many of `pid`'s descriptors are TCP sockets, or `null` where /proc cannot tell. */
+function countTcpSockets(pid: number): number | null {
+  const targets = openFdTargets(pid);
+  if (!targets.length) return null;
+  const inodes = tcpSocketInodes(pid);
+  return targets.filter((t) => isTcpSocket(t, inodes)).length;
 }
