@@ -60,6 +60,12 @@ export function startBenchProcess(command: BenchCommand): BenchProcess {
   const exit = new Promise<void>((resolve) => {
     child.on("exit", () => {
       hasExited = true;
+      // "close" comes once the pipes are drained too (its last words explain a failed start);
+      // a grandchild holding them open must not hold this up for long.
+      setTimeout(resolve, 2000);
+    });
+    child.on("close", () => {
+      hasExited = true;
       resolve();
     });
     child.on("error", (error) => {
