@@ -15,9 +15,9 @@ import { RawSession } from "./_raw_session.ts";
 // committed 0 bytes with 226. Many sessions run PASV + STOR + RETR cycles
 // side by side with content unique to each transfer; every byte is checked,
 // and a 226 needs the very socket the client opened for that transfer among the
-// connections the server's listener handed out (logged on both sides). The cause
-// was a stranger (another process on the machine) connecting to the port first;
-// a 425 is right then, and is counted, since other tests share this loopback.
+// connections that session's listener handed out. Both sides are logged with
+// times (every listener, every connection it handed out, every data connect of
+// the clients), so a failure names who made a stray connection.
 
 const SESSIONS = Number(process.env.FTPKIT_STRESS_SESSIONS ?? 60);
 const SECONDS = Number(process.env.FTPKIT_STRESS_SECONDS ?? 8);
@@ -31,31 +31,88 @@ const REPLY_TIMEOUT_MS = 15_000;
  */
 const CLIENT_HOST = "127.0.0.3";
 
-/** One data connection as the server's listener handed it out. */
-interface Accepted {
-  listenerPort: number;
-  remotePort: number;
+const loadedAt = performance.now();
+/** Milliseconds since the module was loaded (0.1 ms steps): one clock for both sides' logs. */
+const now = () => Math.round((performance.now() - loadedAt) * 10) / 10;
+
+/** One data listener of the server, as the recording adapter saw it. */
+interface ListenerRecord {
+  /** Opened in this order (1, 2, …): tells apart listeners that had the same port. */
+  id: number;
+  port: number;
+  openedAt: number;
+  closedAt: number | null;
+  /** Every connection it handed out, foreign ones (refused by the peer check) too. */
+  accepted: { host: string; port: number; at: number }[];
+  /** When the client checked its transfer against this record. */
+  judgedAt: number | null;
 }
 
-/** The runtime's adapter, recording every data connection its listeners hand out. */
-function recordingAdapter(log: Map<number, Accepted[]>): SocketAdapter {
+/**
+ * What the server's listeners did. A port is the kernel's to hand out again as
+ * soon as a listener closes, so records are kept per listener, never per port:
+ * two sessions' listeners may have the same port a moment apart.
+ */
+class ListenerLog {
+  readonly all: ListenerRecord[] = [];
+  /** The open listener of each port. */
+  readonly open = new Map<number, ListenerRecord>();
+
+  /**
+   * Times a port was listened on again after another listener had it, the shortest
+   * gap, and how often the new listener handed out a connection before the previous
+   * one's transfer was checked (a log kept per port would have mixed those two up).
+   */
+  reuse(): { count: number; shortestGapMs: number | null; overlapping: number } {
+    const previous = new Map<number, ListenerRecord>();
+    let count = 0;
+    let overlapping = 0;
+    let shortest: number | null = null;
+    for (const l of this.all) {
+      const before = previous.get(l.port);
+      if (before?.closedAt != null) {
+        count++;
+        shortest = Math.min(shortest ?? Infinity, Math.round(l.openedAt - before.closedAt));
+        const firstAccept = l.accepted[0]?.at;
+        if (firstAccept !== undefined && (before.judgedAt ?? Infinity) > firstAccept) overlapping++;
+      }
+      previous.set(l.port, l);
+    }
+    return { count, shortestGapMs: shortest, overlapping };
+  }
+}
+
+/** The runtime's adapter, recording every listener and every connection it hands out. */
+function recordingAdapter(log: ListenerLog): SocketAdapter {
   const inner = getSocketAdapter();
   return {
     name: `${inner.name}+log`,
     connect: (options) => inner.connect(options),
     async listen(options): Promise<Listener> {
       const listener = await inner.listen(options);
+      const entry: ListenerRecord = {
+        id: log.all.length + 1,
+        port: listener.address.port,
+        openedAt: now(),
+        closedAt: null,
+        accepted: [],
+        judgedAt: null,
+      };
+      log.all.push(entry);
+      log.open.set(entry.port, entry);
       const record = (conn: Connection) => {
-        const entry = { listenerPort: listener.address.port, remotePort: conn.remoteAddress.port };
-        const list = log.get(entry.listenerPort) ?? [];
-        list.push(entry);
-        log.set(entry.listenerPort, list);
+        const { hostname, port } = conn.remoteAddress;
+        entry.accepted.push({ host: hostname, port, at: now() });
         return conn;
       };
       return {
         address: listener.address,
         accept: () => listener.accept().then(record),
-        close: () => listener.close(),
+        close: () => {
+          if (entry.closedAt === null) entry.closedAt = now();
+          if (log.open.get(entry.port) === entry) log.open.delete(entry.port);
+          listener.close();
+        },
         async *[Symbol.asyncIterator]() {
           for await (const conn of listener) yield record(conn);
         },
@@ -63,6 +120,20 @@ function recordingAdapter(log: Map<number, Accepted[]>): SocketAdapter {
     },
   };
 }
+
+/** One data connect of a test client. */
+interface ConnectRecord {
+  who: string;
+  target: number;
+  startedAt: number;
+  /** Local port once connected (`null` if it failed). */
+  localPort: number | null;
+  endedAt: number | null;
+  error: string | null;
+}
+
+/** Every data connect of this process's clients. */
+const connects: ConnectRecord[] = [];
 
 function transferContent(session: number, seq: number): Uint8Array {
   const head = new TextEncoder().encode(`session ${session} transfer ${seq}\n`);
@@ -76,15 +147,30 @@ function transferContent(session: number, seq: number): Uint8Array {
   return out;
 }
 
-/** Connect to a PASV port; resolves with the socket and its local port once connected. */
-function connectData(port: number): Promise<net.Socket> {
+/** Connect to a PASV port (logged as `who`); resolves with the socket once connected. */
+function connectData(port: number, who = "stranger"): Promise<net.Socket> {
+  const entry: ConnectRecord = {
+    who,
+    target: port,
+    startedAt: now(),
+    localPort: null,
+    endedAt: null,
+    error: null,
+  };
+  connects.push(entry);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: "127.0.0.1", port, localAddress: CLIENT_HOST });
     socket.once("connect", () => {
+      entry.localPort = socket.localPort ?? null;
+      entry.endedAt = now();
       socket.off("error", reject);
       resolve(socket);
     });
-    socket.once("error", reject);
+    socket.once("error", (err: Error) => {
+      entry.endedAt = now();
+      entry.error = err.message;
+      reject(err);
+    });
   });
 }
 
@@ -111,13 +197,34 @@ interface Failure {
   what: string;
 }
 
+/** What the checks counted besides failures. */
+interface Tally {
+  /** Connections from other hosts (other processes) that reached a session's listener. */
+  foreign: number;
+}
+
+/** PASV, then connect from the client's address; the listener is the one open on the port now. */
+async function openData(
+  control: RawSession,
+  log: ListenerLog,
+  who: string,
+): Promise<{ listener: ListenerRecord; socket: net.Socket; localPort: number }> {
+  const dataPort = pasvPort(await control.command("PASV", REPLY_TIMEOUT_MS));
+  // The server opened it before replying and only this session's next command closes it.
+  const listener = log.open.get(dataPort);
+  if (!listener) throw new Error(`${who}: PASV port ${dataPort} has no open listener`);
+  const socket = await connectData(dataPort, who);
+  // Read now: a closed socket no longer knows its port.
+  return { listener, socket, localPort: socket.localPort! };
+}
+
 async function runSession(
   port: number,
   session: number,
   until: number,
-  accepted: Map<number, Accepted[]>,
+  log: ListenerLog,
   failures: Failure[],
-  strangers: { count: number },
+  tally: Tally,
 ): Promise<number> {
   const control = await RawSession.open(port, {
     timeoutMs: REPLY_TIMEOUT_MS,
@@ -133,35 +240,31 @@ async function runSession(
       const fail = (what: string) => failures.push({ session, seq, what });
 
       // Upload.
-      let dataPort = pasvPort(await control.command("PASV", REPLY_TIMEOUT_MS));
-      let socket = await connectData(dataPort);
-      let localPort = socket.localPort!;
-      let received = receiveAll(socket);
+      let data = await openData(control, log, `s${session}#${seq} STOR`);
+      let received = receiveAll(data.socket);
       let first = await control.command(`STOR ${path}`, REPLY_TIMEOUT_MS);
       if (first.code !== 150) {
-        socket.destroy();
+        data.socket.destroy();
         fail(`STOR: ${first.lines[0]}`);
         break;
       }
-      await new Promise<void>((resolve) => socket.end(content, () => resolve()));
+      await new Promise<void>((resolve) => data.socket.end(content, () => resolve()));
       let final = await control.read(REPLY_TIMEOUT_MS);
       await received;
-      if (!judge(accepted, dataPort, localPort, final, `STOR`, fail, strangers)) continue;
+      if (!judge(data.listener, data.localPort, final, "STOR", fail, tally)) continue;
 
       // Download what was stored.
-      dataPort = pasvPort(await control.command("PASV", REPLY_TIMEOUT_MS));
-      socket = await connectData(dataPort);
-      localPort = socket.localPort!;
-      received = receiveAll(socket);
+      data = await openData(control, log, `s${session}#${seq} RETR`);
+      received = receiveAll(data.socket);
       first = await control.command(`RETR ${path}`, REPLY_TIMEOUT_MS);
       if (first.code !== 150) {
-        socket.destroy();
+        data.socket.destroy();
         fail(`RETR: ${first.lines[0]}`);
         break;
       }
       final = await control.read(REPLY_TIMEOUT_MS);
       const { bytes, error } = await received;
-      if (!judge(accepted, dataPort, localPort, final, "RETR", fail, strangers)) continue;
+      if (!judge(data.listener, data.localPort, final, "RETR", fail, tally)) continue;
       if (Buffer.compare(Buffer.from(bytes), Buffer.from(content)) !== 0) {
         fail(
           `RETR 226 with ${bytes.length} of ${content.length} bytes (stored: ${
@@ -178,59 +281,79 @@ async function runSession(
 }
 
 /**
- * Check one transfer against what the server's listener on `dataPort` handed out.
- * `226` needs the client's own connection among them (its bytes are checked by the
- * caller); `425` is right only when a stranger connected too (another process on this
- * machine: loopback clients cannot be told apart), and is counted. Returns whether the
- * transfer succeeded.
+ * Check one transfer against what its listener handed out: `226` needs the
+ * client's own connection among them (its bytes are checked by the caller).
+ * Connections from other hosts are refused by the server's peer check and only
+ * counted. Anything else fails, a `425` for a stray from the clients' own
+ * address too: that stray was made by this process, and the failure says by whom.
+ * Returns whether the transfer succeeded.
  */
 function judge(
-  accepted: Map<number, Accepted[]>,
-  dataPort: number,
+  listener: ListenerRecord,
   localPort: number,
   final: { code: number; lines: string[] },
   what: string,
   fail: (what: string) => void,
-  strangers: { count: number },
+  tally: Tally,
 ): boolean {
-  const ports = (accepted.get(dataPort) ?? []).map((a) => a.remotePort);
-  accepted.delete(dataPort);
-  const stranger = ports.some((p) => p !== localPort);
-  if (final.code === 226 && ports.includes(localPort)) return true;
-  if (final.code === 425 && stranger) {
-    strangers.count++;
-    return false;
-  }
+  listener.judgedAt = now();
+  const ours = (c: { host: string; port: number }) =>
+    c.host === CLIENT_HOST && c.port === localPort;
+  tally.foreign += listener.accepted.filter((c) => c.host !== CLIENT_HOST).length;
+  const strays = listener.accepted.filter((c) => c.host === CLIENT_HOST && !ours(c));
+  if (final.code === 226 && strays.length === 0 && listener.accepted.some(ours)) return true;
   fail(
     `${what} answered ${
       final.lines[0]
-    }; data port ${dataPort}: client connected from ${localPort}, server took [${
-      ports.join(", ")
-    }]`,
+    }; listener L${listener.id} (port ${listener.port}, open ${listener.openedAt}–${
+      listener.closedAt ?? "…"
+    } ms): client connected from ${localPort}, listener took [${
+      listener.accepted.map((c) => `${c.host}:${c.port} at ${c.at}`).join(", ")
+    }]${strays.map((c) => `; ${explainStray(c)}`).join("")}`,
   );
   return false;
 }
 
+/** Who made a stray connection from the clients' address: the client connect with that local port. */
+function explainStray(stray: { host: string; port: number; at: number }): string {
+  const made = connects.filter((c) => c.localPort === stray.port);
+  if (made.length === 0) return `no client of this process connected from ${stray.port}`;
+  return made.map((c) => {
+    const owners = listenersOn(c.target, c.startedAt);
+    return `${stray.port} was ${c.who}'s connect to ${c.target} (started ${c.startedAt}, connected ${c.endedAt} ms; listeners of that port then: ${
+      owners.map((l) => `L${l.id} ${l.openedAt}–${l.closedAt ?? "…"}`).join(", ") || "none"
+    })`;
+  }).join(" / ");
+}
+
+/** The listeners of `port` open at `at` or opened within a second after it. */
+function listenersOn(port: number, at: number): ListenerRecord[] {
+  return listenerLog.all.filter((l) =>
+    l.port === port && l.openedAt <= at + 1000 && (l.closedAt === null || l.closedAt >= at)
+  );
+}
+
+/** The server's listeners in the stress test (read by {@linkcode explainStray}). */
+const listenerLog = new ListenerLog();
+
 test(`data connections: ${SESSIONS} sessions × ${SECONDS} s of PASV+STOR+RETR, every byte and every data peer checked`, async () => {
-  const accepted = new Map<number, Accepted[]>();
   const server = new Server({
     pathIO: new MemoryPathIO(),
     users: [new User({ login: "u", password: "p" })],
-    socketAdapter: recordingAdapter(accepted),
+    socketAdapter: recordingAdapter(listenerLog),
     waitFutureTimeout: REPLY_TIMEOUT_MS,
     socketTimeout: REPLY_TIMEOUT_MS,
     maximumConnections: SESSIONS + 10,
     maximumConnectionsPerAddress: SESSIONS + 10,
   });
   const serverErrors: unknown[] = [];
-  let foreign = 0;
   server.on("error", ({ error }) => {
-    if (String(error).includes("Refused data connection from")) foreign++;
-    else serverErrors.push(error);
+    // Refused foreign connections are counted from the listener log instead.
+    if (!String(error).includes("Refused data connection from")) serverErrors.push(error);
   });
   const { port } = await server.start("127.0.0.1", 0);
   const failures: Failure[] = [];
-  const strangers = { count: 0 };
+  const tally: Tally = { foreign: 0 };
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   try {
     const until = Date.now() + SECONDS * 1000;
@@ -238,7 +361,7 @@ test(`data connections: ${SESSIONS} sessions × ${SECONDS} s of PASV+STOR+RETR, 
       Array.from(
         { length: SESSIONS },
         (_, i) =>
-          runSession(port, i, until, accepted, failures, strangers).catch((err) => {
+          runSession(port, i, until, listenerLog, failures, tally).catch((err) => {
             failures.push({ session: i, seq: -1, what: String(err) });
             return 0;
           }),
@@ -248,8 +371,9 @@ test(`data connections: ${SESSIONS} sessions × ${SECONDS} s of PASV+STOR+RETR, 
       watchdog = setTimeout(() => reject(new Error("stress test overran")), DEADLINE_MS);
     });
     const transfers = (await Promise.race([runs, timedOut])).reduce((a, b) => a + b, 0);
+    const reuse = listenerLog.reuse();
     console.log(
-      `data connection stress: ${SESSIONS} sessions, ${transfers} STOR+RETR cycles, ${strangers.count} refused for a stranger's connection, ${foreign} connections from other hosts refused`,
+      `data connection stress: ${SESSIONS} sessions, ${transfers} STOR+RETR cycles, ${listenerLog.all.length} data listeners, ${reuse.count} on a port another listener had before (shortest gap ${reuse.shortestGapMs} ms; ${reuse.overlapping} took a connection before the previous transfer on the port was checked), ${tally.foreign} connections from other hosts refused`,
     );
     assert.deepEqual(failures, []);
     assert.ok(transfers >= SESSIONS, `only ${transfers} cycles`);
