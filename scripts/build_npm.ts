@@ -70,7 +70,7 @@ const pkg = {
   types: "./mod.d.ts",
   exports: exportsMap,
   bin: existsSync(join(out, "cli.js")) ? { ftpkit: "./cli.js" } : undefined,
-  files: ["**/*.js", "**/*.d.ts", "!tests/**", "!examples/**", "README.md", "LICENSE"],
+  files: ["**/*.js", "**/*.d.ts", "!tests/**", "!examples/**", "!bench/**", "README.md", "LICENSE"],
   engines: { node: ">=20" },
   keywords: ["ftp", "ftps", "ftp-server", "ftp-client", "deno", "bun", "web-streams"],
   sideEffects: false,
