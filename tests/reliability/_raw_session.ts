@@ -282,6 +282,45 @@ export interface DataCommandResult {
   replies: RawReply[];
   /** Bytes the server sent on the data connection. */
   received: Uint8Array;
+  /** The connect that carried it. */
+  connect: DataConnectRecord;
+}
+
+/** One data connection {@linkcode runDataCommand} opened. */
+export interface DataConnectRecord {
+  /** The PASV port it went to. */
+  target: number;
+  /** Its local port (`null` when the connect failed). */
+  localPort: number | null;
+  /** `Date.now()` when the connect was started, and when it succeeded or failed. */
+  startedAt: number;
+  endedAt: number;
+  /** Why it failed, if it did. */
+  error: string | null;
+  /** The command it was for. */
+  command: string;
+}
+
+/** How many of the latest data connects {@linkcode dataConnects} keeps. */
+const DATA_CONNECTS_KEPT = 50_000;
+
+/**
+ * Every data connection {@linkcode runDataCommand} opened in this process (the
+ * latest 50,000), so a test can tell whether a connection that reached a listener
+ * that was not its own came from this process.
+ */
+export const dataConnects: DataConnectRecord[] = [];
+
+/** The connects of this process to `port` within `windowMs` before `at`, other than `except`. */
+export function otherConnectsTo(
+  port: number,
+  at: number,
+  except: DataConnectRecord,
+  windowMs = 10_000,
+): DataConnectRecord[] {
+  return dataConnects.filter((c) =>
+    c !== except && c.target === port && c.startedAt >= at - windowMs && c.startedAt <= at
+  );
 }
 
 /**
@@ -305,10 +344,27 @@ export async function runDataCommand(
   socket.on("data", (c: Buffer) => parts.push(c));
   socket.on("error", () => {});
   const closed = new Promise<void>((r) => socket.on("close", () => r()));
+  const connect: DataConnectRecord = {
+    target: port,
+    localPort: null,
+    startedAt: Date.now(),
+    endedAt: 0,
+    error: null,
+    command,
+  };
+  dataConnects.push(connect);
+  if (dataConnects.length > DATA_CONNECTS_KEPT) dataConnects.splice(0, DATA_CONNECTS_KEPT / 10);
   await new Promise<void>((r) => {
-    socket.once("connect", () => r());
-    socket.once("error", () => r());
+    socket.once("connect", () => {
+      connect.localPort = socket.localPort ?? null;
+      r();
+    });
+    socket.once("error", (err: Error) => {
+      connect.error = err.message;
+      r();
+    });
   });
+  connect.endedAt = Date.now();
   try {
     const first = await session.command(command, timeoutMs);
     const replies = [first];
@@ -321,7 +377,7 @@ export async function runDataCommand(
       await Promise.race([closed, new Promise((r) => timer = setTimeout(r, timeoutMs))]);
       clearTimeout(timer);
     }
-    return { replies, received: new Uint8Array(Buffer.concat(parts)) };
+    return { replies, received: new Uint8Array(Buffer.concat(parts)), connect };
   } finally {
     socket.destroy();
   }

@@ -13,7 +13,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { pseudoRandomBytes, RUNTIME } from "../_helpers.ts";
-import { type RawReply, RawSession, runDataCommand } from "./_raw_session.ts";
+import {
+  type DataCommandResult,
+  otherConnectsTo,
+  type RawReply,
+  RawSession,
+  runDataCommand,
+} from "./_raw_session.ts";
 import {
   isTcpSocket,
   openFdCount,
@@ -164,9 +170,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
   try {
     // Warm the server up once so lazily opened descriptors count as "before".
-    // The soak's clients have a loopback address of their own (127.0.0.3): on a
+    // The soak's clients have a loopback address of their own (127.0.0.4): on a
     // shared machine another process's late connect to a just-reused port comes
-    // from 127.0.0.1 and is refused as foreign instead of failing a transfer.
+    // from another address and is refused as foreign instead of failing a transfer.
     const warm = await RawSession.open(server.port, { localAddress: SOAK_CLIENT_ADDRESS });
     await warm.login("u", "p");
     await runDataCommand(warm, "RETR /shared.bin");
@@ -196,6 +202,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           throw new Error(`${what}: expected ${code}, got ${reply.lines[0]}`);
         }
       };
+      // A failed transfer names its data connection and any other connect this
+      // process made to the same port shortly before (a stray of our own).
+      const expectData = (result: DataCommandResult, what: string) => {
+        const reply = result.replies.at(-1)!;
+        if (reply.code === 226) return;
+        const { connect } = result;
+        const others = otherConnectsTo(connect.target, connect.startedAt, connect).map((c) =>
+          `${c.command} from ${c.localPort ?? c.error} at -${connect.startedAt - c.startedAt} ms`
+        );
+        throw new Error(
+          `${what}: expected 226, got ${reply.lines[0]}; data port ${connect.target} from ${
+            connect.localPort ?? connect.error
+          }; this process's other connects to it in the 10 s before: [${others.join(", ")}]`,
+        );
+      };
       while (Date.now() < deadline) {
         try {
           if (!session) {
@@ -224,13 +245,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
             "QUIT",
           ][op];
           if (op < 3) {
-            const { replies, received } = await runDataCommand(
-              session,
-              "RETR /shared.bin",
-              undefined,
-              30_000,
-            );
-            expect(replies.at(-1)!, 226, "RETR shared");
+            const result = await runDataCommand(session, "RETR /shared.bin", undefined, 30_000);
+            expectData(result, "RETR shared");
+            const { received } = result;
             if (equalBytes(received, shared)) report.bytesVerified += received.byteLength;
             else {
               report.bytesLost += Math.abs(shared.byteLength - received.byteLength) || 1;
@@ -240,8 +257,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
             const size = 1 + rng.int(32 * 1024);
             const body = pseudoRandomBytes(size, id * 1000 + serial);
             const path = `${dir}/f${serial++}.bin`;
-            const { replies } = await runDataCommand(session, `STOR ${path}`, body, 30_000);
-            expect(replies.at(-1)!, 226, "STOR");
+            expectData(await runDataCommand(session, `STOR ${path}`, body, 30_000), "STOR");
             const sizeReply = await session.command(`SIZE ${path}`, 30_000);
             expect(sizeReply, 213, "SIZE");
             if (Number(sizeReply.lines[0].slice(4)) !== size) {
@@ -249,7 +265,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
               fail(`SIZE ${path}: ${sizeReply.lines[0]} != ${size}`);
             }
             const back = await runDataCommand(session, `RETR ${path}`, undefined, 30_000);
-            expect(back.replies.at(-1)!, 226, "RETR back");
+            expectData(back, "RETR back");
             if (equalBytes(back.received, body)) report.bytesVerified += 2 * size;
             else {
               report.bytesLost += size;
@@ -257,13 +273,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
             }
             expect(await session.command(`DELE ${path}`, 30_000), 250, "DELE");
           } else if (op < 8) {
-            const { replies } = await runDataCommand(
-              session,
-              rng.pick([`LIST ${dir}`, `NLST /`, `MLSD ${dir}`]),
-              undefined,
-              30_000,
-            );
-            expect(replies.at(-1)!, 226, "listing");
+            const listing = rng.pick([`LIST ${dir}`, `NLST /`, `MLSD ${dir}`]);
+            expectData(await runDataCommand(session, listing, undefined, 30_000), "listing");
           } else if (op < 9) {
             expect(await session.command(`CWD ${dir}`, 30_000), 250, "CWD");
             expect(await session.command("PWD", 30_000), 257, "PWD");
@@ -357,8 +368,12 @@ export function soakRows(report: SoakReport): [string, string | number][] {
   ];
 }
 
-/** The source address of the soak's clients (see `runSoak`). */
-const SOAK_CLIENT_ADDRESS = "127.0.0.3";
+/**
+ * The source address of the soak's clients (see `runSoak`); no other test uses it
+ * (the data connection stress test has 127.0.0.3), so they cannot stray into each
+ * other's data ports when a runner runs test files side by side.
+ */
+const SOAK_CLIENT_ADDRESS = "127.0.0.4";
 
 /** How many of `pid`'s descriptors are TCP sockets, or `null` where /proc cannot tell. */
 function countTcpSockets(pid: number): number | null {

@@ -199,8 +199,8 @@ interface Failure {
 
 /** What the checks counted besides failures. */
 interface Tally {
-  /** Connections from other hosts (other processes) that reached a session's listener. */
-  foreign: number;
+  /** Connections from other hosts (other processes) that reached a session's listener, per host. */
+  foreign: Map<string, number>;
 }
 
 /** PASV, then connect from the client's address; the listener is the one open on the port now. */
@@ -299,7 +299,9 @@ function judge(
   listener.judgedAt = now();
   const ours = (c: { host: string; port: number }) =>
     c.host === CLIENT_HOST && c.port === localPort;
-  tally.foreign += listener.accepted.filter((c) => c.host !== CLIENT_HOST).length;
+  for (const c of listener.accepted) {
+    if (c.host !== CLIENT_HOST) tally.foreign.set(c.host, (tally.foreign.get(c.host) ?? 0) + 1);
+  }
   const strays = listener.accepted.filter((c) => c.host === CLIENT_HOST && !ours(c));
   if (final.code === 226 && strays.length === 0 && listener.accepted.some(ours)) return true;
   fail(
@@ -353,7 +355,7 @@ test(`data connections: ${SESSIONS} sessions × ${SECONDS} s of PASV+STOR+RETR, 
   });
   const { port } = await server.start("127.0.0.1", 0);
   const failures: Failure[] = [];
-  const tally: Tally = { foreign: 0 };
+  const tally: Tally = { foreign: new Map() };
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   try {
     const until = Date.now() + SECONDS * 1000;
@@ -373,7 +375,9 @@ test(`data connections: ${SESSIONS} sessions × ${SECONDS} s of PASV+STOR+RETR, 
     const transfers = (await Promise.race([runs, timedOut])).reduce((a, b) => a + b, 0);
     const reuse = listenerLog.reuse();
     console.log(
-      `data connection stress: ${SESSIONS} sessions, ${transfers} STOR+RETR cycles, ${listenerLog.all.length} data listeners, ${reuse.count} on a port another listener had before (shortest gap ${reuse.shortestGapMs} ms; ${reuse.overlapping} took a connection before the previous transfer on the port was checked), ${tally.foreign} connections from other hosts refused`,
+      `data connection stress: ${SESSIONS} sessions, ${transfers} STOR+RETR cycles, ${listenerLog.all.length} data listeners, ${reuse.count} on a port another listener had before (shortest gap ${reuse.shortestGapMs} ms; ${reuse.overlapping} took a connection before the previous transfer on the port was checked), connections from other hosts refused: ${
+        [...tally.foreign].map(([host, n]) => `${n} from ${host}`).join(", ") || "none"
+      }`,
     );
     assert.deepEqual(failures, []);
     assert.ok(transfers >= SESSIONS, `only ${transfers} cycles`);
