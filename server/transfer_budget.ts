@@ -7,11 +7,15 @@
 /** Smallest chunk a transfer is given, however many run. */
 export const MIN_TRANSFER_CHUNK = 16 * 1024;
 
+/** Most file reads a download keeps ahead of the chunk it is sending. */
+export const MAX_READ_AHEAD = 3;
+
 /**
  * Shares a memory budget between the running transfers of a server: one
  * transfer alone reads and writes in large chunks (few calls, high speed),
  * many at once use smaller ones, so the chunks in flight (about two per
- * transfer: one being read, one being written) stay within the budget.
+ * transfer: one being read, one being written) stay within the budget. What
+ * is left over lets downloads read further ahead ({@linkcode TransferBudget.readAhead}).
  *
  * @example
  * ```ts
@@ -59,5 +63,16 @@ export class TransferBudget {
   chunkSize(): number {
     const share = Math.floor(this.memory / (2 * Math.max(1, this.#active)) / 4096) * 4096;
     return Math.min(this.maxChunk, Math.max(MIN_TRANSFER_CHUNK, share));
+  }
+
+  /**
+   * How many file reads a download may keep ahead of the chunk it is
+   * sending: as many `chunkSize()` chunks as the transfer's share of the
+   * memory holds besides that one, between 1 and {@linkcode MAX_READ_AHEAD}.
+   */
+  readAhead(): number {
+    const perTransfer = this.memory / Math.max(1, this.#active);
+    const chunks = Math.floor(perTransfer / this.chunkSize());
+    return Math.min(MAX_READ_AHEAD, Math.max(1, chunks - 1));
   }
 }

@@ -32,6 +32,11 @@ export interface FilePumpOptions extends PumpOptions {
   throttles?: readonly Throttle[];
   /** Bytes the file is expected to have from the handle's position (sizes the first reads). */
   expectedSize?: number;
+  /**
+   * Downloads: how many file reads may be done or running ahead of the
+   * chunk being sent, asked after each chunk (default 1).
+   */
+  readAhead?: () => number;
 }
 
 /**
@@ -76,10 +81,11 @@ export async function pumpStream(
 
 /**
  * Send a file: read `handle` from its position to the end into `sink`, then
- * close `sink`. The next read runs while the previous chunk is being
- * written, each into a fresh buffer of `chunkSize()` bytes (the sink keeps
- * the chunks it was given). The handle is closed in every case. Returns the
- * number of bytes sent.
+ * close `sink`. File reads run one after another but ahead of the socket:
+ * while a chunk is being written, up to `readAhead()` further chunks are
+ * read (or already wait), each into a fresh buffer of `chunkSize()` bytes
+ * (the sink keeps the chunks it was given). The handle is closed in every
+ * case. Returns the number of bytes sent.
  *
  * @example
  * ```ts
@@ -110,21 +116,43 @@ export async function pumpFileToStream(
     if (ended) return null;
     const size = chunkFor(options.chunkSize(), throttles, expected + 1);
     const buffer = new Uint8Array(size);
-    const n = await handle.read(buffer);
-    if (n === null) return null;
+    let n: number | null;
+    try {
+      n = await handle.read(buffer);
+    } catch (err) {
+      ended = true;
+      throw err;
+    }
+    if (n === null) {
+      ended = true;
+      return null;
+    }
     expected -= n;
     // All the expected bytes came and the read stopped short: that is the end
     // of the file, no need to ask again.
     if (n < size && expected <= 0) ended = true;
     return n === size ? buffer : buffer.subarray(0, n);
   };
-  let next: Promise<Uint8Array | null> = read();
+  // Reads in order, each starting when the previous one has settled (a
+  // handle has one position); `lastRead` settles after all of them.
+  const queued: Promise<Uint8Array | null>[] = [];
+  let lastRead: Promise<unknown> = Promise.resolve();
+  const fillQueue = () => {
+    const depth = Math.max(1, Math.floor(options.readAhead?.() ?? 1));
+    while (!ended && queued.length < depth) {
+      const next = lastRead.then(read);
+      lastRead = next.catch(() => {});
+      queued.push(next);
+    }
+  };
+  fillQueue();
   let total = 0;
   try {
     while (true) {
-      const chunk = await guard.wait(next);
+      const next = queued.shift();
+      const chunk = next ? await guard.wait(next) : null;
       if (chunk === null) break;
-      next = read();
+      fillQueue();
       guard.progress();
       const limited = consumeAll(throttles, chunk.byteLength, signal);
       if (limited) await guard.wait(limited);
@@ -139,9 +167,11 @@ export async function pumpFileToStream(
     await guard.wait(writer.close());
     return total;
   } catch (err) {
+    ended = true;
+    for (const q of queued) q.catch(() => {});
     writer.abort(err).catch(() => {});
-    // A read may still be running: close the handle once it has settled.
-    next.then(() => {}, () => {}).then(() => handle.close()).catch(() => {});
+    // Reads may still be running: close the handle once they have settled.
+    lastRead.then(() => handle.close()).catch(() => {});
     throw err;
   } finally {
     guard.dispose();

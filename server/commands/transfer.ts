@@ -55,6 +55,7 @@ async function retrieve(session: ServerSession, input: string): Promise<void> {
         stallTimeoutMs: session.settings.socketTimeout,
         onChunk: (c) => progress(c.byteLength),
         chunkSize: () => session.host.transferBudget.chunkSize(),
+        readAhead: () => session.host.transferBudget.readAhead(),
         throttles: session.throttles("write"),
         expectedSize: stat.size - offset,
       }),

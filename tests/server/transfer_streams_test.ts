@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryPathIO } from "../../pathio/memory_path_io.ts";
 import type { FileHandle } from "../../pathio/path_io.ts";
-import { TransferBudget } from "../../server/transfer_budget.ts";
+import { MAX_READ_AHEAD, TransferBudget } from "../../server/transfer_budget.ts";
 import { pumpFileToStream, pumpStreamToFile } from "../../server/transfer_streams.ts";
 import { AbortedError, FtpTimeoutError } from "../../streams/errors.ts";
 import { Throttle } from "../../streams/throttle.ts";
@@ -212,6 +212,109 @@ describe("transfer pumps", () => {
         /disk full/,
       );
     }
+  });
+
+  test("download read-ahead: reads run ahead of a slow sink, one at a time, never more than readAhead", async () => {
+    const io = new MemoryPathIO();
+    const data = pseudoRandomBytes(40 * 4096 + 123, 11);
+    await fileWith(io, "/f", data);
+    const inner = await io.open("/f", "read");
+    let running = 0;
+    let overlapped = false;
+    let readsDone = 0;
+    let closes = 0;
+    const handle: FileHandle = {
+      read: async (b) => {
+        if (running++ > 0) overlapped = true;
+        await delay(0);
+        try {
+          return await inner.read(b);
+        } finally {
+          running--;
+          readsDone++;
+        }
+      },
+      write: (d) => inner.write(d),
+      seek: (o) => inner.seek(o),
+      close: () => {
+        closes++;
+        return inner.close();
+      },
+      abort: () => inner.abort(),
+    };
+    let sent = 0;
+    let mostAhead = 0;
+    const sink = new WritableStream<Uint8Array>({
+      async write(chunk) {
+        sent++;
+        await delay(5);
+        // Reads finished beyond the chunks handed to the sink so far.
+        mostAhead = Math.max(mostAhead, readsDone - sent);
+        parts.push(chunk);
+      },
+    });
+    const parts: Uint8Array[] = [];
+    const n = await pumpFileToStream(handle, sink, {
+      chunkSize: () => 4096,
+      readAhead: () => 3,
+      expectedSize: data.byteLength,
+    });
+    assert.equal(n, data.byteLength);
+    assert.deepEqual(concat(parts), data);
+    assert.equal(overlapped, false, "two reads of one handle ran at once");
+    assert.equal(mostAhead, 3, `reads ahead of the sink: ${mostAhead}`);
+    await delay(5);
+    assert.equal(closes, 1);
+  });
+
+  test("download read-ahead: a failing read fails the transfer; the handle closes once, after the reads", async () => {
+    const io = new MemoryPathIO();
+    await fileWith(io, "/f", new Uint8Array(100_000));
+    const inner = await io.open("/f", "read");
+    let reads = 0;
+    let readingWhenClosed = false;
+    let running = 0;
+    let closes = 0;
+    const handle: FileHandle = {
+      read: async (b) => {
+        running++;
+        await delay(1);
+        running--;
+        if (++reads === 3) throw new Error("bad sector (simulated)");
+        return await inner.read(b);
+      },
+      write: (d) => inner.write(d),
+      seek: (o) => inner.seek(o),
+      close: () => {
+        closes++;
+        if (running > 0) readingWhenClosed = true;
+        return inner.close();
+      },
+      abort: () => inner.abort(),
+    };
+    const out = collector(3);
+    await assert.rejects(
+      pumpFileToStream(handle, out.sink, { chunkSize: () => 4096, readAhead: () => 3 }),
+      /bad sector/,
+    );
+    await delay(20);
+    assert.equal(closes, 1);
+    assert.equal(readingWhenClosed, false);
+    assert.equal(reads, 3, "no read after the failed one");
+  });
+
+  test("budget read-ahead: a lone download reads furthest ahead, many read one chunk ahead", () => {
+    const budget = new TransferBudget(16 * 1024 * 1024, 1024 * 1024);
+    assert.equal(budget.readAhead(), MAX_READ_AHEAD);
+    const ends = Array.from({ length: 200 }, () => budget.begin());
+    assert.equal(budget.readAhead(), 1);
+    // Memory stays within the budget: the chunk being sent plus the reads ahead.
+    assert.ok(200 * budget.chunkSize() * (1 + budget.readAhead()) <= budget.memory);
+    for (const end of ends.splice(0, 196)) end();
+    assert.equal(budget.active, 4);
+    assert.equal(budget.readAhead(), MAX_READ_AHEAD);
+    assert.ok(4 * budget.chunkSize() * (1 + budget.readAhead()) <= budget.memory);
+    for (const end of ends) end();
   });
 
   test("budget: one transfer gets blockSize, many share the memory, never below 16 KiB", () => {
