@@ -5,7 +5,7 @@
  */
 
 import type { Connection, Listener, NetAddress, ServerTlsOptions } from "../../connection.ts";
-import { ConnectionClosedError } from "../../errors.ts";
+import { AcceptQueue } from "../_accept_queue.ts";
 import type { DenoListenerApi } from "./deno_api.ts";
 import { DenoConnection } from "./deno_connection.ts";
 
@@ -22,9 +22,7 @@ export class DenoListener implements Listener {
   readonly address: NetAddress;
   #listener: DenoListenerApi;
   #tls: ServerTlsOptions | undefined;
-  #queue: Connection[] = [];
-  #waiters: { resolve: (c: Connection) => void; reject: (e: unknown) => void }[] = [];
-  #closed = false;
+  #accepted = new AcceptQueue();
 
   /**
    * Start accepting on `listener`.
@@ -41,12 +39,12 @@ export class DenoListener implements Listener {
   }
 
   async #acceptLoop(): Promise<void> {
-    while (!this.#closed) {
+    while (!this.#accepted.closed) {
       let conn;
       try {
         conn = new DenoConnection(await this.#listener.accept());
       } catch (err) {
-        if (this.#closed) return;
+        if (this.#accepted.closed) return;
         const name = (err as { name?: unknown } | undefined)?.name;
         if (name === "BadResource" || name === "Interrupted") {
           // The native listener is gone (closed from outside this object).
@@ -58,49 +56,29 @@ export class DenoListener implements Listener {
         await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
         continue;
       }
-      if (!this.#tls) this.#deliver(conn);
-      else conn.startTlsServer(this.#tls).then((c) => this.#deliver(c), () => conn.close());
+      if (!this.#tls) this.#accepted.deliver(conn);
+      else {
+        conn.startTlsServer(this.#tls).then((c) => this.#accepted.deliver(c), () => conn.close());
+      }
     }
-  }
-
-  #deliver(conn: Connection): void {
-    if (this.#closed) {
-      conn.close();
-      return;
-    }
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter.resolve(conn);
-    else this.#queue.push(conn);
   }
 
   /** The next connection; rejects with `ConnectionClosedError` once closed. */
   accept(): Promise<Connection> {
-    const queued = this.#queue.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.#closed) return Promise.reject(new ConnectionClosedError("Listener closed"));
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return this.#accepted.accept();
   }
 
   /** Stop listening; connections already handed out stay open. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#accepted.closed) return;
+    this.#accepted.close();
     try {
       this.#listener.close();
     } catch { /* already closed */ }
-    for (const conn of this.#queue.splice(0)) conn.close();
-    for (const w of this.#waiters.splice(0)) w.reject(new ConnectionClosedError("Listener closed"));
   }
 
   /** Accepted connections until the listener is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
-    while (true) {
-      try {
-        yield await this.accept();
-      } catch (err) {
-        if (this.#closed) return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Connection> {
+    return this.#accepted[Symbol.asyncIterator]();
   }
 }

@@ -25,6 +25,7 @@ import type {
   TlsSession,
 } from "../../connection.ts";
 import { ConnectionClosedError, FtpError, SocketError, toSocketError } from "../../errors.ts";
+import { AcceptQueue } from "../_accept_queue.ts";
 
 const ADAPTER = "node";
 /**
@@ -364,9 +365,7 @@ function endSocket(socket: net.Socket): Promise<void> {
 class NodeListener implements Listener {
   readonly address: NetAddress;
   #server: net.Server;
-  #queue: Connection[] = [];
-  #waiters: { resolve: (c: Connection) => void; reject: (e: unknown) => void }[] = [];
-  #closed = false;
+  #accepted = new AcceptQueue();
 
   constructor(server: net.Server, tlsOptions: ServerTlsOptions | undefined) {
     this.#server = server;
@@ -378,52 +377,26 @@ class NodeListener implements Listener {
     server.on("connection", (socket: net.Socket) => {
       socket.on("error", () => {}); // reported through the Connection's streams
       if (!tlsOptions) {
-        this.#deliver(new NodeConnection(socket));
+        this.#accepted.deliver(new NodeConnection(socket));
         return;
       }
       // A failed handshake only drops that connection (the socket is destroyed).
-      startTlsServerOver(socket, tlsOptions).then((conn) => this.#deliver(conn), () => {});
+      startTlsServerOver(socket, tlsOptions).then((conn) => this.#accepted.deliver(conn), () => {});
     });
   }
 
-  #deliver(conn: Connection): void {
-    if (this.#closed) {
-      conn.close();
-      return;
-    }
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter.resolve(conn);
-    else this.#queue.push(conn);
-  }
-
   accept(): Promise<Connection> {
-    const queued = this.#queue.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.#closed) return Promise.reject(new ConnectionClosedError("Listener closed"));
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return this.#accepted.accept();
   }
 
   close(): void {
-    this.#fail(new ConnectionClosedError("Listener closed"));
-  }
-
-  #fail(reason: SocketError): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#accepted.closed) return;
+    this.#accepted.close();
     this.#server.close();
-    for (const conn of this.#queue.splice(0)) conn.close();
-    for (const w of this.#waiters.splice(0)) w.reject(reason);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
-    while (true) {
-      try {
-        yield await this.accept();
-      } catch (err) {
-        if (this.#closed) return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Connection> {
+    return this.#accepted[Symbol.asyncIterator]();
   }
 }
 
