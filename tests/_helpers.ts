@@ -117,3 +117,16 @@ export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8
 
 /** Sleep. */
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A stream that yields `parts` (strings UTF-8 encoded) one chunk each, then ends. */
+export function streamOf(...parts: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  const chunks = parts.map((p) => typeof p === "string" ? enc.encode(p) : p);
+  return new ReadableStream({
+    pull(c) {
+      const next = chunks.shift();
+      if (next) c.enqueue(next);
+      else c.close();
+    },
+  });
+}

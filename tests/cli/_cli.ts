@@ -13,7 +13,7 @@ import { MemoryPathIO } from "../../pathio/memory_path_io.ts";
 import type { ServerOptions } from "../../server/options.ts";
 import { Server } from "../../server/server.ts";
 import { User } from "../../server/user.ts";
-import { RUNTIME } from "../_helpers.ts";
+import { concat, RUNTIME } from "../_helpers.ts";
 
 /** The compiled tests run from `npm/tests/`, next to `npm/cli.js`. */
 const compiled = import.meta.url.endsWith(".js");
@@ -75,13 +75,7 @@ export async function getFile(io: MemoryPathIO, path: string): Promise<Uint8Arra
     chunks.push(buffer.slice(0, n));
   }
   await handle.close();
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concat(chunks);
 }
 
 /** What a finished CLI run printed. */

@@ -9,8 +9,8 @@ import { formatReply, quotePath } from "../../server/reply.ts";
 import { User } from "../../server/user.ts";
 import { MemoryUserManager } from "../../server/user_manager.ts";
 import { LineTooLongError } from "../../streams/errors.ts";
+import { streamOf } from "../_helpers.ts";
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 const stat = (over: object = {}) => ({
   type: "file" as const,
@@ -21,17 +21,6 @@ const stat = (over: object = {}) => ({
   mode: 0o644,
   ...over,
 });
-
-function streamOf(...parts: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
-  const chunks = parts.map((p) => typeof p === "string" ? enc.encode(p) : p);
-  return new ReadableStream({
-    pull(c) {
-      const next = chunks.shift();
-      if (next) c.enqueue(next);
-      else c.close();
-    },
-  });
-}
 
 describe("server building blocks", () => {
   test("replies: single and multi-line, path quoting", () => {

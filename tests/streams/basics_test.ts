@@ -10,21 +10,10 @@ import {
   Throttle,
   throttleTransform,
 } from "../../streams/mod.ts";
-import { readAll } from "../_helpers.ts";
+import { readAll, streamOf } from "../_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function streamOf(...parts: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
-  const chunks = parts.map((p) => typeof p === "string" ? enc.encode(p) : p);
-  return new ReadableStream({
-    pull(c) {
-      const next = chunks.shift();
-      if (next) c.enqueue(next);
-      else c.close();
-    },
-  });
-}
 
 describe("Code", () => {
   test("matches masks", () => {
