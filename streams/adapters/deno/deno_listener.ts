@@ -40,9 +40,9 @@ export class DenoListener implements Listener {
 
   async #acceptLoop(): Promise<void> {
     while (!this.#accepted.closed) {
-      let conn;
+      let native;
       try {
-        conn = new DenoConnection(await this.#listener.accept());
+        native = await this.#listener.accept();
       } catch (err) {
         if (this.#accepted.closed) return;
         const name = (err as { name?: unknown } | undefined)?.name;
@@ -54,6 +54,17 @@ export class DenoListener implements Listener {
         // Transient (EMFILE, ECONNABORTED under load): connections waiting
         // in the backlog are still to be taken, so pause and go on, as Node does.
         await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+        continue;
+      }
+      let conn: DenoConnection;
+      try {
+        conn = new DenoConnection(native);
+      } catch {
+        // Only this connection failed (reset before it could be set up): drop it,
+        // never the listener, and never leave it open unowned.
+        try {
+          native.close();
+        } catch { /* already closed */ }
         continue;
       }
       if (!this.#tls) this.#accepted.deliver(conn);
