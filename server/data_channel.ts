@@ -51,6 +51,8 @@ export class DataChannel {
   /** Wakes `open()` when a connection arrives. */
   #onArrival: (() => void) | null = null;
   #active: NetAddress | null = null;
+  /** Counts resets, so a listen() that a reset overtook can tell. */
+  #setup = 0;
 
   /**
    * A channel with nothing prepared yet.
@@ -76,7 +78,14 @@ export class DataChannel {
     tls?: ServerTlsOptions,
   ): Promise<NetAddress> {
     this.reset();
+    const setup = this.#setup;
     const listener = await listenOnAny(this.#options.adapter, hostname, ports, tls);
+    if (setup !== this.#setup) {
+      // reset() ran while the listener was being opened (the session closed, say):
+      // nobody would ever close this one, so close it now.
+      listener.close();
+      throw new SocketError("Data connection setup was reset", "ECONNABORTED");
+    }
     this.#listener = listener;
     const arrived: Connection[] = [];
     this.#arrived = arrived;
@@ -166,6 +175,7 @@ export class DataChannel {
 
   /** Forget the prepared connection; close a listener and anything it accepted but nobody used. */
   reset(): void {
+    this.#setup++;
     this.#listener?.close();
     this.#listener = null;
     for (const conn of this.#arrived.splice(0)) conn.close();
