@@ -533,7 +533,7 @@ export class ServerSession {
     if (!handler) {
       await this.reply(
         /^[A-Z]{3,4}$/.test(name) ? 502 : 500,
-        `Command not implemented: ${name.slice(0, 32)}`,
+        `Unknown command: ${name.slice(0, 32)}`,
       );
       return;
     }
