@@ -68,17 +68,18 @@ export interface TlsInfo {
 /**
  * A bidirectional byte stream: one TCP connection, plain or TLS.
  *
- * Chunks written to `writable` are handed over to the connection: do not
- * modify a buffer after writing it. The `readable` is a byte stream
+ * A chunk written to `writable` must not be modified until its `write()`
+ * has resolved; after that the buffer is the caller's again. The `readable` is a byte stream
  * (`type: "bytes"`) where the adapter can offer that, so BYOB readers work.
  */
 export interface Connection {
   /** Bytes from the peer; ends at the peer's FIN, errors with a `SocketError`. */
   readonly readable: ReadableStream<Uint8Array>;
   /**
-   * Bytes to the peer. `write()` resolves once the adapter accepted the chunk
-   * without exceeding its bounded buffer (backpressure). `close()` sends FIN
-   * (half-close) and keeps the read side open.
+   * Bytes to the peer. `write()` resolves once the chunk is handed to the
+   * operating system (or the TLS layer) and the adapter keeps no reference to
+   * it: that is the backpressure, and the caller may then reuse the buffer.
+   * `close()` sends FIN (half-close) and keeps the read side open.
    */
   readonly writable: WritableStream<Uint8Array>;
   /** This side's address. */

@@ -26,6 +26,63 @@ for (const adapter of adaptersUnderTest()) {
         secure ? "TLS" : "TCP"
       })`;
       test(name, { skip }, () => slowReader(secure));
+      test(
+        `a buffer may be reused once its write resolved, even while the peer lags (${
+          secure ? "TLS" : "TCP"
+        })`,
+        { skip },
+        () => reusedBuffer(secure),
+      );
+    }
+
+    /**
+     * One small buffer, rewritten with the next pattern as soon as each write
+     * resolves, while the peer reads late: an adapter that still held the
+     * buffer would send later patterns in place of earlier ones.
+     */
+    async function reusedBuffer(secure: boolean): Promise<void> {
+      const size = 4096;
+      const count = 2048; // 8 MiB: more than the loopback buffers, so writes go partial
+      let startReading!: () => void;
+      const readGate = new Promise<void>((resolve) => startReading = resolve);
+      const server = await startServer(adapter, secure ? { tls: SERVER_TLS } : {}, async (
+        conn: Connection,
+      ) => {
+        await readGate;
+        let at = 0;
+        let wrong = -1;
+        for await (const chunk of conn.readable as unknown as AsyncIterable<Uint8Array>) {
+          for (let i = 0; i < chunk.byteLength; i++, at++) {
+            if (wrong < 0 && chunk[i] !== (Math.floor(at / size) * 7 + at) % 251) wrong = at;
+          }
+        }
+        return { at, wrong };
+      });
+      stops.push(server.stop);
+      const conn = await adapter.connect({
+        hostname: "127.0.0.1",
+        port: server.port,
+        tls: secure ? { caCerts: [CA_PEM], serverName: "localhost" } : undefined,
+      });
+      const writer = conn.writable.getWriter();
+      const buffer = new Uint8Array(size);
+      try {
+        setTimeout(startReading, 200);
+        for (let n = 0; n < count; n++) {
+          for (let i = 0; i < size; i++) buffer[i] = (n * 7 + n * size + i) % 251;
+          await within(writer.write(buffer), 10_000, `write ${n}`);
+        }
+        await writer.close();
+        const { at, wrong } = await within(server.served[0], 20_000, "peer reads all") as {
+          at: number;
+          wrong: number;
+        };
+        assert.equal(at, size * count);
+        assert.equal(wrong, -1, `byte ${wrong} is not what was written at that point`);
+      } finally {
+        startReading();
+        conn.close();
+      }
     }
 
     async function slowReader(secure: boolean): Promise<void> {

@@ -185,30 +185,25 @@ export class NodeConnection implements Connection {
 
     this.writable = new WritableStream<Uint8Array>({
       write(chunk) {
+        // Settles in the write callback, when Node has passed the chunk to the
+        // kernel (or the TLS layer) and holds it no more, so callers may reuse
+        // the buffer. `close`/`error` settle it too: some compat layers drop
+        // the callback of a write cut short.
         return new Promise<void>((resolve, reject) => {
           if (socket.destroyed || !socket.writable) {
             reject(new ConnectionClosedError("write after close"));
             return;
           }
-          const ok = socket.write(chunk, (err) => {
-            if (err) reject(toSocketError(err, "write"));
-          });
-          if (ok) {
-            resolve();
-            return;
-          }
-          const done = (err?: Error) => {
-            socket.removeListener("drain", onDrain);
+          const done = (err?: Error | null) => {
             socket.removeListener("close", onGone);
             socket.removeListener("error", done);
             if (err) reject(toSocketError(err, "write"));
             else resolve();
           };
-          const onDrain = () => done();
           const onGone = () => done(new ConnectionClosedError("Connection closed while writing"));
-          socket.once("drain", onDrain);
           socket.once("close", onGone);
           socket.once("error", done);
+          socket.write(chunk, done);
         });
       },
       close() {
