@@ -98,7 +98,7 @@ export interface OpenOptions extends PathIOOptions {
 export interface FileHandle {
   /** Read into `buffer`; the number of bytes read, or `null` at the end of the file. */
   read(buffer: Uint8Array): Promise<number | null>;
-  /** Write all of `data` at the current position. */
+  /** Write all of `data` at the current position; `data` is the caller's again once this resolves (keep a copy, not the buffer). */
   write(data: Uint8Array): Promise<void>;
   /** Move the position. */
   seek(offset: number): Promise<void>;

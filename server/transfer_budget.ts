@@ -1,5 +1,6 @@
 /**
- * How large the chunks of a transfer may be, given how many transfers run.
+ * The memory of the running transfers: how large their chunks may be, and
+ * the buffers themselves, lent out and taken back.
  *
  * @module
  */
@@ -10,32 +11,62 @@ export const MIN_TRANSFER_CHUNK = 16 * 1024;
 /** Most file reads a download keeps ahead of the chunk it is sending. */
 export const MAX_READ_AHEAD = 3;
 
+/** Where a transfer gets its buffers and gives them back (see {@linkcode TransferBudget.loan}). */
+export interface BufferLender {
+  /** A buffer of exactly `size` bytes (contents undefined). */
+  take(size: number): Uint8Array<ArrayBuffer>;
+  /** Give back a buffer from `take`, once nothing refers to it any more. */
+  give(buffer: Uint8Array<ArrayBuffer>): void;
+}
+
+/** The buffers of one transfer (see {@linkcode TransferBudget.loan}). */
+export interface BufferLoan extends BufferLender {
+  /**
+   * End the loan: buffers not given back (a failed transfer may leave one
+   * with a socket or a file write) stop counting against the budget and are
+   * left to the garbage collector. Later `give` calls are ignored.
+   */
+  close(): void;
+}
+
 /**
- * Shares a memory budget between the running transfers of a server: one
- * transfer alone reads and writes in large chunks (few calls, high speed),
- * many at once use smaller ones, so the chunks in flight (about two per
- * transfer: one being read, one being written) stay within the budget. What
- * is left over lets downloads read further ahead ({@linkcode TransferBudget.readAhead}).
+ * Shares a memory budget between the running transfers of a server, and
+ * lends them their buffers. One transfer alone reads and writes in large
+ * chunks (few calls, high speed); many at once use smaller ones. Buffers lent
+ * out are counted, so when transfers start faster than the early ones shrink
+ * their chunks, the newcomers get small chunks until memory is given back:
+ * the buffers in use stay within `memory` (plus one smallest chunk per
+ * transfer). Returned buffers are kept for the next `take` of the same size
+ * while lent and kept bytes stay within `memory`, so a download or upload of
+ * any size allocates a few buffers, not one per chunk.
  *
  * @example
  * ```ts
  * import { TransferBudget } from "@ftpkit/ftp/server";
  * const budget = new TransferBudget(16 * 1024 * 1024, 1024 * 1024);
  * const end = budget.begin();
- * console.log(budget.chunkSize()); // 1048576
+ * const loan = budget.loan();
+ * const buffer = loan.take(budget.chunkSize());
+ * console.log(buffer.byteLength); // 1048576
+ * loan.give(buffer);
+ * loan.close();
  * end();
  * ```
  */
 export class TransferBudget {
-  /** Bytes all transfers' chunks may hold together. */
+  /** Bytes all transfers' buffers may hold together. */
   readonly memory: number;
   /** Largest chunk. */
   readonly maxChunk: number;
   #active = 0;
+  #lent = 0;
+  #kept = 0;
+  /** Returned buffers by size. */
+  readonly #pool = new Map<number, Uint8Array<ArrayBuffer>[]>();
 
   /**
    * A budget.
-   * @param memory Bytes all transfers' chunks may hold together.
+   * @param memory Bytes all transfers' buffers may hold together.
    * @param maxChunk Largest chunk of one transfer.
    */
   constructor(memory: number, maxChunk: number) {
@@ -48,6 +79,11 @@ export class TransferBudget {
     return this.#active;
   }
 
+  /** Bytes lent out now. */
+  get lent(): number {
+    return this.#lent;
+  }
+
   /** Count a transfer as running; call the returned function (once) when it ends. */
   begin(): () => void {
     this.#active++;
@@ -56,23 +92,92 @@ export class TransferBudget {
       if (ended) return;
       ended = true;
       this.#active--;
+      if (this.#active === 0) this.#trim(0);
     };
   }
 
-  /** The chunk size a transfer should use now (a multiple of 4 KiB unless `maxChunk` is smaller). */
+  /**
+   * The chunk size a transfer should use now: its share of the memory (about
+   * two chunks per transfer), no more than what is not lent out, between
+   * {@linkcode MIN_TRANSFER_CHUNK} and `maxChunk` (a multiple of 4 KiB unless
+   * `maxChunk` is smaller).
+   */
   chunkSize(): number {
-    const share = Math.floor(this.memory / (2 * Math.max(1, this.#active)) / 4096) * 4096;
-    return Math.min(this.maxChunk, Math.max(MIN_TRANSFER_CHUNK, share));
+    const share = this.memory / (2 * Math.max(1, this.#active));
+    const free = this.memory - this.#lent;
+    const size = Math.floor(Math.min(share, free) / 4096) * 4096;
+    return Math.min(this.maxChunk, Math.max(MIN_TRANSFER_CHUNK, size));
   }
 
   /**
    * How many file reads a download may keep ahead of the chunk it is
    * sending: as many `chunkSize()` chunks as the transfer's share of the
-   * memory holds besides that one, between 1 and {@linkcode MAX_READ_AHEAD}.
+   * memory (and what is not lent out) holds besides that one, between 1 and
+   * {@linkcode MAX_READ_AHEAD}.
    */
   readAhead(): number {
     const perTransfer = this.memory / Math.max(1, this.#active);
-    const chunks = Math.floor(perTransfer / this.chunkSize());
+    const free = this.memory - this.#lent;
+    const chunks = Math.floor(Math.min(perTransfer, free) / this.chunkSize());
     return Math.min(MAX_READ_AHEAD, Math.max(1, chunks - 1));
+  }
+
+  /**
+   * Lend buffers to one transfer: `take` hands out a kept buffer of the size
+   * asked when there is one, else a new one; `give` takes it back, kept for a
+   * later `take` of its size while kept and lent bytes fit the memory, else
+   * left to the garbage collector. Close the loan when the transfer ends.
+   */
+  loan(): BufferLoan {
+    let out = 0;
+    let closed = false;
+    return {
+      take: (size) => {
+        out += size;
+        return this.#take(size);
+      },
+      give: (buffer) => {
+        if (closed) return;
+        out -= buffer.byteLength;
+        this.#give(buffer);
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        this.#lent = Math.max(0, this.#lent - out);
+        out = 0;
+      },
+    };
+  }
+
+  #take(size: number): Uint8Array<ArrayBuffer> {
+    const buffer = this.#pool.get(size)?.pop();
+    this.#lent += size;
+    if (buffer) {
+      this.#kept -= size;
+      return buffer;
+    }
+    return new Uint8Array(size);
+  }
+
+  #give(buffer: Uint8Array<ArrayBuffer>): void {
+    const size = buffer.byteLength;
+    this.#lent = Math.max(0, this.#lent - size);
+    // Make room by dropping kept buffers of sizes no transfer asks for now.
+    if (this.#kept + this.#lent + size > this.memory) this.#trim(this.chunkSize());
+    if (this.#kept + this.#lent + size > this.memory) return;
+    let list = this.#pool.get(size);
+    if (!list) this.#pool.set(size, list = []);
+    list.push(buffer);
+    this.#kept += size;
+  }
+
+  /** Drop the kept buffers of every size but `keep`. */
+  #trim(keep: number): void {
+    for (const [size, list] of this.#pool) {
+      if (size === keep) continue;
+      this.#kept -= size * list.length;
+      this.#pool.delete(size);
+    }
   }
 }

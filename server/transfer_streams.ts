@@ -10,6 +10,7 @@ import type { FileHandle } from "../pathio/path_io.ts";
 import { abortReason } from "../streams/buffered_reader.ts";
 import { FtpTimeoutError } from "../streams/errors.ts";
 import type { Throttle } from "../streams/throttle.ts";
+import type { BufferLender } from "./transfer_budget.ts";
 
 /** Options of {@linkcode pumpStream}. */
 export interface PumpOptions {
@@ -37,6 +38,16 @@ export interface FilePumpOptions extends PumpOptions {
    * chunk being sent, asked after each chunk (default 1).
    */
   readAhead?: () => number;
+  /**
+   * Lends the buffers (a loan of a server's `TransferBudget`), so they are
+   * counted against its memory and reused instead of allocated per chunk.
+   * A download gives a chunk's buffer back once the sink's `write()` has
+   * resolved: pass a lender only with a sink that keeps no chunk after that
+   * (as the writable of a `Connection` promises), never with a
+   * `TransformStream` or a collecting `WritableStream`. Without one, every
+   * download chunk gets a fresh buffer.
+   */
+  buffers?: BufferLender;
 }
 
 /**
@@ -83,9 +94,11 @@ export async function pumpStream(
  * Send a file: read `handle` from its position to the end into `sink`, then
  * close `sink`. File reads run one after another but ahead of the socket:
  * while a chunk is being written, up to `readAhead()` further chunks are
- * read (or already wait), each into a fresh buffer of `chunkSize()` bytes
- * (the sink keeps the chunks it was given). The handle is closed in every
- * case. Returns the number of bytes sent.
+ * read (or already wait), each of `chunkSize()` bytes. With a `buffers`
+ * lender a written chunk's buffer goes back to it and is read into again,
+ * so a download of any size uses a few buffers; otherwise every chunk gets
+ * a fresh one (the sink may keep them). The handle is closed in every case.
+ * Returns the number of bytes sent.
  *
  * @example
  * ```ts
@@ -109,22 +122,25 @@ export async function pumpFileToStream(
   const { signal, onChunk, throttles } = options;
   const guard = new TransferGuard(signal, options.stallTimeoutMs);
   const writer = sink.getWriter();
+  const lender = options.buffers ?? FRESH_BUFFERS;
   // Reads are sized to what is left (+1 to see the end), so small files get small buffers.
   let expected = options.expectedSize ?? Infinity;
   let ended = false;
   const read = async (): Promise<Uint8Array | null> => {
     if (ended) return null;
     const size = chunkFor(options.chunkSize(), throttles, expected + 1);
-    const buffer = new Uint8Array(size);
+    const buffer = lender.take(size);
     let n: number | null;
     try {
       n = await handle.read(buffer);
     } catch (err) {
       ended = true;
+      lender.give(buffer);
       throw err;
     }
     if (n === null) {
       ended = true;
+      lender.give(buffer);
       return null;
     }
     expected -= n;
@@ -160,6 +176,9 @@ export async function pumpFileToStream(
       await guard.wait(writer.write(chunk));
       guard.progress();
       total += chunk.byteLength;
+      if (options.buffers) {
+        lender.give(new Uint8Array(chunk.buffer as ArrayBuffer, 0, chunk.buffer.byteLength));
+      }
     }
     // Nothing was written to the file, so closing it can fail only harmlessly:
     // it closes in the background while the data connection sends its FIN.
@@ -180,15 +199,15 @@ export async function pumpFileToStream(
 
 /**
  * Receive a file: write `source` into `handle` until the end of the stream,
- * then commit with `handle.close()`. Reading goes on while a file write
- * runs; what arrives meanwhile is joined into the next write (at most
- * `chunkSize()` bytes wait), so a fast disk gets the chunks as they come and
- * a slow one gets fewer, larger writes. A byte stream (`type: "bytes"`, as
- * Deno's sockets offer) is read with a BYOB reader into two buffers used in
- * turn, one filling while the other is written, so an upload of any size
- * allocates nothing more. On failure the source is cancelled,
- * the handle discarded with `abort()` and the error rethrown. Returns the
- * number of bytes received.
+ * then commit with `handle.close()`. Two buffers are used in turn: one fills
+ * from the socket while the other is written to the file, so reading goes on
+ * during a file write, a fast disk gets the data as it comes and a slow one
+ * gets fewer, larger writes, and an upload of any size allocates nothing
+ * more. A byte stream (`type: "bytes"`, as Deno's sockets offer) is read with
+ * a BYOB reader straight into the buffers; other streams' chunks are copied
+ * in. `handle.write()` must not keep the buffer it was given once it has
+ * resolved. On failure the source is cancelled, the handle discarded with
+ * `abort()` and the error rethrown. Returns the number of bytes received.
  *
  * @example
  * ```ts
@@ -206,103 +225,27 @@ export async function pumpStreamToFile(
   handle: FileHandle,
   options: FilePumpOptions,
 ): Promise<number> {
-  const byob = byobReader(source);
-  if (byob) return await receiveIntoTwoBuffers(byob, handle, options);
   const { signal, onChunk, throttles } = options;
   const guard = new TransferGuard(signal, options.stallTimeoutMs);
-  const reader = source.getReader();
-  let batch: Uint8Array[] = [];
-  let batchBytes = 0;
-  let writing: Promise<void> | null = null;
-  const writeBatches = async () => {
-    while (batchBytes > 0) {
-      const data = joinChunks(batch, batchBytes);
-      batch = [];
-      batchBytes = 0;
-      await handle.write(data);
-      guard.progress();
-    }
-  };
-  const startWriting = () => {
-    const running = writeBatches().then(
-      () => {
-        writing = null;
-      },
-      (err) => {
-        // Wakes the reading side, which then fails with this error.
-        guard.fail(err);
-        throw err;
-      },
-    );
-    running.catch(() => {});
-    writing = running;
-  };
-  let total = 0;
-  try {
-    while (true) {
-      const { done, value } = await guard.wait(reader.read());
-      if (done) break;
-      guard.progress();
-      const limited = consumeAll(throttles, value.byteLength, signal);
-      if (limited) await guard.wait(limited);
-      onChunk?.(value);
-      total += value.byteLength;
-      batch.push(value);
-      batchBytes += value.byteLength;
-      if (writing === null) startWriting();
-      else if (batchBytes >= chunkFor(options.chunkSize(), throttles, Infinity)) {
-        await guard.wait(writing);
-      }
-    }
-    if (writing !== null) await guard.wait(writing);
-    if (batchBytes > 0) await guard.wait(writeBatches());
-    await guard.wait(handle.close());
-    return total;
-  } catch (err) {
-    reader.cancel(err).catch(() => {});
-    const pending: Promise<void> = writing ?? Promise.resolve();
-    pending.then(() => {}, () => {}).then(() => handle.abort()).catch(() => {});
-    throw err;
-  } finally {
-    guard.dispose();
-  }
-}
-
-/** A BYOB reader when `source` is a byte stream, else `null` (and `source` stays unlocked). */
-function byobReader(source: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | null {
-  try {
-    return source.getReader({ mode: "byob" });
-  } catch {
-    return null;
-  }
-}
-
-/**
- * {@linkcode pumpStreamToFile} over a BYOB reader: reads fill one buffer
- * while the other is being written to the file. A file write starts
- * whenever none is running; reading waits only when its buffer is full.
- */
-async function receiveIntoTwoBuffers(
-  reader: ReadableStreamBYOBReader,
-  handle: FileHandle,
-  options: FilePumpOptions,
-): Promise<number> {
-  const { signal, onChunk, throttles } = options;
-  const guard = new TransferGuard(signal, options.stallTimeoutMs);
+  const input = bufferFiller(source);
   // Buffers start small (small files stay cheap) and double, up to
   // `chunkSize()`, each time reading had to wait for a full buffer's write.
+  const lender = options.buffers ?? FRESH_BUFFERS;
   let size = Math.max(1, Math.min(INITIAL_UPLOAD_BUFFER, options.chunkSize()));
-  let current = new Uint8Array(size);
+  let current = lender.take(size);
   let filled = 0;
   // Exactly one of these holds the other buffer: it is spare, or being written.
-  let spare: Uint8Array<ArrayBuffer> | null = new Uint8Array(size);
+  let spare: Uint8Array<ArrayBuffer> | null = lender.take(size);
   let writing: Promise<void> | null = null;
   const startWriting = () => {
     const written = current;
     const running = handle.write(written.subarray(0, filled)).then(
       () => {
         guard.progress();
-        spare = written.byteLength < size ? new Uint8Array(size) : written;
+        if (written.byteLength < size) {
+          lender.give(written);
+          spare = lender.take(size);
+        } else spare = written;
         writing = null;
       },
       (err) => {
@@ -325,26 +268,26 @@ async function receiveIntoTwoBuffers(
       }
       if (filled === current.byteLength) startWriting();
       const room = chunkFor(current.byteLength - filled, throttles, Infinity);
-      const { done, value } = await guard.wait(
-        reader.read(current.subarray(filled, filled + room)),
-      );
-      // The read took the buffer over and hands it back in `value`.
-      if (value) current = new Uint8Array(value.buffer);
-      if (done) break;
+      const got = await guard.wait(input.fill(current, filled, room));
+      current = got.buffer;
+      if (got.bytes === null) break;
+      const bytes = current.subarray(filled, filled + got.bytes);
       guard.progress();
-      const limited = consumeAll(throttles, value.byteLength, signal);
+      const limited = consumeAll(throttles, bytes.byteLength, signal);
       if (limited) await guard.wait(limited);
-      onChunk?.(value);
-      total += value.byteLength;
-      filled += value.byteLength;
+      onChunk?.(bytes);
+      total += bytes.byteLength;
+      filled += bytes.byteLength;
       if (writing === null) startWriting();
     }
     if (writing !== null) await guard.wait(writing);
     if (filled > 0) await guard.wait(handle.write(current.subarray(0, filled)));
+    lender.give(current);
+    if (spare) lender.give(spare);
     await guard.wait(handle.close());
     return total;
   } catch (err) {
-    reader.cancel(err).catch(() => {});
+    input.cancel(err);
     const pending: Promise<void> = writing ?? Promise.resolve();
     pending.then(() => {}, () => {}).then(() => handle.abort()).catch(() => {});
     throw err;
@@ -353,7 +296,70 @@ async function receiveIntoTwoBuffers(
   }
 }
 
-/** First buffer size of an upload read with BYOB, bytes. */
+/** Fills part of a buffer from a stream (see {@linkcode bufferFiller}). */
+interface BufferFiller {
+  /**
+   * Put between 1 and `length` bytes into `buffer` at `offset`. Resolves
+   * with the buffer to go on with (a BYOB read hands back a new view of the
+   * same memory, also at the end) and the byte count, `null` at the end of
+   * the stream.
+   */
+  fill(
+    buffer: Uint8Array<ArrayBuffer>,
+    offset: number,
+    length: number,
+  ): Promise<{ buffer: Uint8Array<ArrayBuffer>; bytes: number | null }>;
+  /** Stop reading. */
+  cancel(reason: unknown): void;
+}
+
+/**
+ * A BYOB reader for a byte stream (straight into the buffer), else a default
+ * reader whose chunks are copied in (a chunk larger than the room left is
+ * split across fills).
+ */
+function bufferFiller(source: ReadableStream<Uint8Array>): BufferFiller {
+  let byob: ReadableStreamBYOBReader | null = null;
+  try {
+    byob = source.getReader({ mode: "byob" });
+  } catch { /* not a byte stream */ }
+  if (byob) {
+    const reader = byob;
+    return {
+      async fill(buffer, offset, length) {
+        const { done, value } = await reader.read(buffer.subarray(offset, offset + length));
+        // The read took the buffer over and hands it back in `value`.
+        const back = value ? new Uint8Array(value.buffer as ArrayBuffer) : buffer;
+        return { buffer: back, bytes: done ? null : value.byteLength };
+      },
+      cancel: (reason) => void reader.cancel(reason).catch(() => {}),
+    };
+  }
+  const reader = source.getReader();
+  let rest: Uint8Array | null = null;
+  return {
+    async fill(buffer, offset, length) {
+      if (rest === null) {
+        const { done, value } = await reader.read();
+        if (done) return { buffer, bytes: null };
+        rest = value;
+      }
+      const bytes = Math.min(length, rest.byteLength);
+      buffer.set(bytes === rest.byteLength ? rest : rest.subarray(0, bytes), offset);
+      rest = bytes === rest.byteLength ? null : rest.subarray(bytes);
+      return { buffer, bytes };
+    },
+    cancel: (reason) => void reader.cancel(reason).catch(() => {}),
+  };
+}
+
+/** Allocates a buffer per `take`; `give` leaves it to the garbage collector. */
+const FRESH_BUFFERS: BufferLender = {
+  take: (size) => new Uint8Array(size),
+  give: () => {},
+};
+
+/** First buffer size of an upload, bytes. */
 const INITIAL_UPLOAD_BUFFER = 64 * 1024;
 
 /** Smallest chunk when a speed limit applies, bytes. */
@@ -384,17 +390,6 @@ function consumeAll(
   let waits: Promise<void>[] | null = null;
   for (const t of throttles) if (t.limit !== null) (waits ??= []).push(t.consume(bytes, signal));
   return waits && Promise.all(waits);
-}
-
-function joinChunks(chunks: Uint8Array[], bytes: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(bytes);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 /**

@@ -9,6 +9,7 @@ import { join, name as baseName, parent } from "../../pathio/posix.ts";
 import { throttleTransform } from "../../streams/throttle.ts";
 import type { CommandTable } from "../command.ts";
 import { ReplyError, type ServerSession } from "../session.ts";
+import type { BufferLender } from "../transfer_budget.ts";
 import { pumpFileToStream, pumpStreamToFile } from "../transfer_streams.ts";
 
 /** `stream` through the session's throttles for `direction`, when any limit is set. */
@@ -21,6 +22,19 @@ export function throttled(
   const throttles = session.throttles(direction);
   if (throttles.every((t) => t.limit === null)) return stream;
   return stream.pipeThrough(throttleTransform(throttles, signal));
+}
+
+/** Run `pump` with buffers lent by the server's transfer budget, returned when it ends. */
+async function withLoan<T>(
+  session: ServerSession,
+  pump: (buffers: BufferLender) => Promise<T>,
+): Promise<T> {
+  const loan = session.host.transferBudget.loan();
+  try {
+    return await pump(loan);
+  } finally {
+    loan.close();
+  }
 }
 
 async function retrieve(session: ServerSession, input: string): Promise<void> {
@@ -50,15 +64,18 @@ async function retrieve(session: ServerSession, input: string): Promise<void> {
     description: `RETR ${virtual} (${stat.size - offset} bytes)`,
     abandon: () => handle.close(),
     run: (data, signal, progress) =>
-      pumpFileToStream(handle, data.writable, {
-        signal,
-        stallTimeoutMs: session.settings.socketTimeout,
-        onChunk: (c) => progress(c.byteLength),
-        chunkSize: () => session.host.transferBudget.chunkSize(),
-        readAhead: () => session.host.transferBudget.readAhead(),
-        throttles: session.throttles("write"),
-        expectedSize: stat.size - offset,
-      }),
+      withLoan(session, (buffers) =>
+        pumpFileToStream(handle, data.writable, {
+          signal,
+          stallTimeoutMs: session.settings.socketTimeout,
+          onChunk: (c) => progress(c.byteLength),
+          chunkSize: () => session.host.transferBudget.chunkSize(),
+          readAhead: () => session.host.transferBudget.readAhead(),
+          // The data connection keeps no chunk once written (Connection contract).
+          buffers,
+          throttles: session.throttles("write"),
+          expectedSize: stat.size - offset,
+        })),
     onSuccess: (size) =>
       session.host.events.emit("download", { sessionId: session.id, user, path: virtual, size }),
   });
@@ -77,13 +94,15 @@ async function receive(
     preliminary,
     abandon: () => handle.abort(),
     run: (data, signal, progress) =>
-      pumpStreamToFile(data.readable, handle, {
-        signal,
-        stallTimeoutMs: session.settings.socketTimeout,
-        onChunk: (c) => progress(c.byteLength),
-        chunkSize: () => session.host.transferBudget.chunkSize(),
-        throttles: session.throttles("read"),
-      }),
+      withLoan(session, (buffers) =>
+        pumpStreamToFile(data.readable, handle, {
+          signal,
+          stallTimeoutMs: session.settings.socketTimeout,
+          onChunk: (c) => progress(c.byteLength),
+          chunkSize: () => session.host.transferBudget.chunkSize(),
+          buffers,
+          throttles: session.throttles("read"),
+        })),
     onSuccess: (size) =>
       session.host.events.emit("upload", { sessionId: session.id, user, path: virtual, size }),
   });

@@ -116,6 +116,39 @@ describe("transfer pumps", () => {
     assert.ok(out.chunks.every((c) => c.byteLength <= 65536));
   });
 
+  test("download with a lender: a 4 MB file goes through a few reused buffers, all given back, every byte intact", async () => {
+    const io = new MemoryPathIO();
+    const data = pseudoRandomBytes(4_000_000, 5);
+    await fileWith(io, "/f", data);
+    const copies: Uint8Array[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    // Like a socket: takes a copy when the write is done, keeps no reference.
+    const sink = new WritableStream<Uint8Array>({
+      async write(chunk) {
+        await delay(0);
+        buffers.add(chunk.buffer);
+        copies.push(chunk.slice());
+      },
+    });
+    const budget = new TransferBudget(16 * 65536, 65536);
+    const end = budget.begin();
+    const loan = budget.loan();
+    const n = await pumpFileToStream(await io.open("/f", "read"), sink, {
+      chunkSize: () => 65536,
+      readAhead: () => 2,
+      expectedSize: data.byteLength,
+      buffers: loan,
+    });
+    assert.equal(budget.lent, 0, "every buffer was given back");
+    loan.close();
+    end();
+    assert.equal(n, data.byteLength);
+    assert.deepEqual(concat(copies), data);
+    assert.ok(copies.length > 60, `${copies.length} chunks`);
+    // One being written, two read ahead, and the short last read.
+    assert.ok(buffers.size <= 4, `${buffers.size} buffers for ${copies.length} chunks`);
+  });
+
   test("download without a known size reads until the end; an empty file sends nothing", async () => {
     const io = new MemoryPathIO();
     const data = pseudoRandomBytes(100_000, 3);
@@ -151,6 +184,37 @@ describe("transfer pumps", () => {
       assert.deepEqual(await contents(io, "/up"), data);
       assert.ok(writes.some((w) => w > 8192), `some writes are joined: ${writes}`);
       assert.ok(writes.every((w) => w <= 65536 + 8192), `bounded writes: ${writes}`);
+    });
+
+    test(`upload from a ${kind} stream: 5 MB written from two reused buffers`, async () => {
+      const io = new MemoryPathIO();
+      const data = pseudoRandomBytes(5_000_000, 13);
+      const inner = await io.open("/up", "write");
+      const buffers = new Set<ArrayBufferLike>();
+      let writes = 0;
+      const handle: FileHandle = {
+        read: (b) => inner.read(b),
+        seek: (o) => inner.seek(o),
+        close: () => inner.close(),
+        abort: () => inner.abort(),
+        async write(chunk) {
+          await delay(0);
+          buffers.add(chunk.buffer);
+          writes++;
+          await inner.write(chunk);
+        },
+      };
+      const n = await pumpStreamToFile(sourceOf(data, 16384, kind), handle, {
+        chunkSize: () => 65536,
+      });
+      assert.equal(n, data.byteLength);
+      assert.deepEqual(await contents(io, "/up"), data);
+      assert.ok(writes > 40, `${writes} writes`);
+      // A BYOB read moves the buffer into a new ArrayBuffer object each time:
+      // only copied-in chunks show the reuse by identity.
+      if (kind === "default") {
+        assert.ok(buffers.size <= 2, `${buffers.size} buffers for ${writes} writes`);
+      }
     });
 
     test(`upload from a ${kind} stream: abort discards the file and rejects with the reason`, async () => {
@@ -331,5 +395,48 @@ describe("transfer pumps", () => {
     }
     assert.equal(budget.active, 0);
     assert.equal(budget.chunkSize(), 1024 * 1024);
+  });
+
+  test("budget: 200 transfers starting one after another hold at most the memory (+ 16 KiB each)", () => {
+    const memory = 16 * 1024 * 1024;
+    const budget = new TransferBudget(memory, 1024 * 1024);
+    const held: { loan: ReturnType<TransferBudget["loan"]>; buffers: Uint8Array<ArrayBuffer>[] }[] =
+      [];
+    let most = 0;
+    // Each newcomer takes read-ahead + 1 chunks before the earlier ones read again.
+    for (let i = 0; i < 200; i++) {
+      budget.begin();
+      const loan = budget.loan();
+      const buffers = [];
+      const depth = budget.readAhead() + 1;
+      for (let k = 0; k < depth; k++) buffers.push(loan.take(budget.chunkSize()));
+      held.push({ loan, buffers });
+      most = Math.max(most, budget.lent);
+    }
+    assert.ok(most <= memory + 200 * 2 * 16 * 1024, `${most} bytes lent at most`);
+    // Without the count of lent bytes the first transfers' 1 MiB chunks alone would be 25+ MB.
+    assert.ok(held[0].buffers[0].byteLength === 1024 * 1024);
+    // Given back: kept for the next take of that size; a closed loan forgets the rest.
+    const first = held[0].buffers.pop()!;
+    held[0].loan.give(first);
+    for (const { loan } of held) loan.close();
+    assert.equal(budget.lent, 0);
+  });
+
+  test("budget: a loan reuses what was given back, and drops it when memory is short", () => {
+    const budget = new TransferBudget(4 * 65536, 65536);
+    budget.begin();
+    const loan = budget.loan();
+    const a = loan.take(65536);
+    loan.give(a);
+    assert.equal(loan.take(65536), a, "the buffer given back is lent again");
+    const others = [loan.take(65536), loan.take(65536), loan.take(65536)];
+    assert.equal(budget.lent, 4 * 65536);
+    const extra = loan.take(65536); // over the memory: lent, never kept
+    loan.give(extra);
+    assert.notEqual(loan.take(65536), extra, "a buffer over the memory is not kept");
+    loan.close();
+    assert.equal(budget.lent, 0);
+    for (const b of others) assert.equal(b.byteLength, 65536);
   });
 });
