@@ -21,7 +21,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -29,7 +29,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // concurrent runs never delete each other's build). Keep DIR one level below
 // the repository root, like `npm/`: compiled tests find fixtures relative to it.
 const outAt = process.argv.indexOf("--out");
-const out = outAt >= 0 ? join(root, process.argv.splice(outAt, 2)[1]) : join(root, "npm");
+// Relative to the repository root; an absolute path stays as it is.
+const out = outAt >= 0 ? resolve(root, process.argv.splice(outAt, 2)[1]) : join(root, "npm");
 const denoJson = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
 const version = process.argv[2] ?? denoJson.version;
 
