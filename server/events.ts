@@ -41,6 +41,8 @@ export type ServerEventName = keyof ServerEventMap;
  */
 export class ServerEvents {
   readonly #target = new EventTarget();
+  /** Listeners per event name: `emit` skips building an event nobody listens to. */
+  readonly #listeners = new Map<ServerEventName, number>();
 
   /** Subscribe to `name`; returns the unsubscribe function. */
   on<K extends ServerEventName>(
@@ -49,11 +51,24 @@ export class ServerEvents {
   ): () => void {
     const wrapped = (event: Event) => listener((event as CustomEvent<ServerEventMap[K]>).detail);
     this.#target.addEventListener(name, wrapped);
-    return () => this.#target.removeEventListener(name, wrapped);
+    this.#listeners.set(name, (this.#listeners.get(name) ?? 0) + 1);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.#target.removeEventListener(name, wrapped);
+      this.#listeners.set(name, this.#listeners.get(name)! - 1);
+    };
+  }
+
+  /** Whether anyone listens to `name` (callers may skip building costly details). */
+  has(name: ServerEventName): boolean {
+    return (this.#listeners.get(name) ?? 0) > 0;
   }
 
   /** Deliver `detail` to the listeners of `name`. A throwing listener does not disturb the server. */
   emit<K extends ServerEventName>(name: K, detail: ServerEventMap[K]): void {
+    if (!this.has(name)) return;
     try {
       this.#target.dispatchEvent(new CustomEvent(name, { detail }));
     } catch {

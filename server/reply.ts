@@ -19,6 +19,8 @@ const CONTROL_CHARACTERS = /[\x00-\x08\x0a-\x1f\x7f]/g;
  * ```
  */
 export function formatReply(code: number | string, text: string | readonly string[]): string {
+  // Most replies are one clean line: no array, split or replace for them.
+  if (typeof text === "string" && isPlain(text)) return `${code} ${text}\r\n`;
   // Control characters (a bare CR above all) echoed from a client's line
   // could forge reply lines in clients that split on CR: shown as "?".
   const lines = (typeof text === "string" ? [text] : [...text]).flatMap((l) =>
@@ -28,6 +30,15 @@ export function formatReply(code: number | string, text: string | readonly strin
   const last = lines.pop()!;
   const [first, ...middle] = lines;
   return `${code}-${first}\r\n` + middle.map((l) => ` ${l}\r\n`).join("") + `${code} ${last}\r\n`;
+}
+
+/** Whether `text` has no control character (nothing to split or replace). */
+function isPlain(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
 }
 
 /**
