@@ -12,6 +12,12 @@ const CR = 0x0d;
 const IAC = 0xff;
 const DM = 0xf2;
 const ABOR_CR = [0x41, 0x42, 0x4f, 0x52, CR]; // "ABOR\r"
+/**
+ * Bytes per read where the connection lets us pick (byte streams): command
+ * lines are short, and a waiting session holds this buffer for as long as
+ * its client is quiet.
+ */
+const READ_SIZE = 1024;
 
 /**
  * Splits the control stream into command lines, never buffering more than
@@ -35,7 +41,7 @@ export class ControlLineReader {
    * @param maxLineLength Longest accepted line in bytes.
    */
   constructor(stream: ReadableStream<Uint8Array>, maxLineLength: number) {
-    this.#reader = new BufferedReader(stream, { maxLineLength });
+    this.#reader = new BufferedReader(stream, { maxLineLength, readSize: READ_SIZE });
     this.#maxLineLength = maxLineLength;
   }
 

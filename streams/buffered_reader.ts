@@ -25,6 +25,13 @@ export interface ReadOptions {
 export interface BufferedReaderOptions {
   /** Longest line accepted by `readLine`, in bytes, without its line ending (default 8192). */
   maxLineLength?: number;
+  /**
+   * Read a byte stream (`type: "bytes"`) into buffers of this many bytes of
+   * our own (BYOB reads) instead of taking the chunks the stream allocates.
+   * A reader waiting on a quiet connection then holds only this much, and
+   * each read fills no more; other streams are read as usual.
+   */
+  readSize?: number;
 }
 
 const LF = 0x0a;
@@ -43,7 +50,9 @@ const EMPTY = new Uint8Array(0);
  * ```
  */
 export class BufferedReader {
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+  /** Bytes per BYOB read, or 0 when reading chunks from a default reader. */
+  #readSize = 0;
   #buffer: Uint8Array = EMPTY;
   #pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
   #done = false;
@@ -56,7 +65,8 @@ export class BufferedReader {
    * @param options Limits.
    */
   constructor(stream: ReadableStream<Uint8Array>, options: BufferedReaderOptions = {}) {
-    this.#reader = stream.getReader();
+    this.#reader = byobReader(stream, options.readSize) ?? stream.getReader();
+    if (this.#reader instanceof ReadableStreamBYOBReader) this.#readSize = options.readSize!;
     this.#maxLineLength = options.maxLineLength ?? 8192;
   }
 
@@ -151,14 +161,17 @@ export class BufferedReader {
 
   async #fill(options: ReadOptions): Promise<boolean> {
     if (this.#done) return false;
-    this.#pending ??= this.#reader.read();
+    this.#pending ??= this.#readSize > 0
+      ? (this.#reader as ReadableStreamBYOBReader).read(new Uint8Array(this.#readSize))
+      : (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
     const result = await waitFor(this.#pending, options, "read");
     this.#pending = null;
     if (result.done) {
       this.#done = true;
       return false;
     }
-    const chunk = result.value;
+    const chunk = result.value!;
+    if (chunk.byteLength === 0) return true;
     if (this.#buffer.byteLength === 0) {
       this.#buffer = chunk;
     } else {
@@ -168,6 +181,19 @@ export class BufferedReader {
       this.#buffer = joined;
     }
     return true;
+  }
+}
+
+/** A BYOB reader of `stream` when `readSize` is set and the stream is a byte stream. */
+function byobReader(
+  stream: ReadableStream<Uint8Array>,
+  readSize: number | undefined,
+): ReadableStreamBYOBReader | null {
+  if (!readSize || readSize <= 0 || typeof ReadableStreamBYOBReader !== "function") return null;
+  try {
+    return stream.getReader({ mode: "byob" });
+  } catch {
+    return null; // not a byte stream
   }
 }
 
