@@ -17,7 +17,7 @@ import {
   NoAvailablePortError,
   PathIOError,
 } from "../streams/errors.ts";
-import { type StreamThrottle, Throttle } from "../streams/throttle.ts";
+import { StreamThrottle, type Throttle } from "../streams/throttle.ts";
 import type { CommandTable } from "./command.ts";
 import { ControlLineReader } from "./control_reader.ts";
 import { DataChannel } from "./data_channel.ts";
@@ -150,22 +150,45 @@ export class ServerSession {
   hashAlgorithm: FtpHashAlgorithm = "SHA-256";
   /** Failed `PASS` attempts. */
   failedLogins = 0;
-  /** The data connection setup. */
-  readonly data: DataChannel;
-  /** Speed limits of this session (server per-connection limits). */
-  readonly connectionThrottle: StreamThrottle;
-  /** Speed limits of this session set by the user's per-connection limits. */
-  userConnectionThrottle: StreamThrottle | null = null;
+
+  // Created on first use: most sessions never transfer, and a crowd of idle
+  // clients should cost little memory each.
+  #data: DataChannel | null = null;
+  #connectionThrottle: StreamThrottle | null = null;
+  /** `undefined`: logged in, built from the user's limits on first use. */
+  #userConnectionThrottle: StreamThrottle | null | undefined = null;
 
   #reader: ControlLineReader;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #transfer: RunningTransfer | null = null;
   #closing = false;
   #closed = false;
+  /** The control connection was closed after its last reply was written. */
+  #hungUp = false;
   #userSlot: User | null = null;
-  readonly #decoder: TextDecoder;
-  readonly #done: Promise<void>;
-  #resolveDone!: () => void;
+  #done: Promise<void> | null = null;
+  /** Settles `done`; `undefined` once the session has ended. */
+  #resolveDone: (() => void) | null | undefined = null;
+  /** The last reply's write: once it settled, every reply before it was written too. */
+  #lastWrite: Promise<void> | null = null;
+
+  // One timer per session watches every time limit of the control connection
+  // (idle client, stalled reply, stalled close) instead of a timer per read
+  // and per reply. Waits only note when they started; the timer, when it
+  // fires, either acts or re-arms itself for the nearest deadline.
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed timer fires (`Infinity`: not armed). */
+  #timerAt = Infinity;
+  /** Since when a command line is awaited (`-1`: not waiting). */
+  #lineSince = -1;
+  /** Reply writes (and the final close) not settled yet. */
+  #writes = 0;
+  /** Last progress of the pending writes: the first one started or one settled. */
+  #writeSince = 0;
+  /** Since when the connection is being flushed and closed (`-1`: not closing). */
+  #closeSince = -1;
+  #idleExpired = false;
+  #writeExpired = false;
 
   /**
    * A session for an accepted control connection; call `serve()` to run it.
@@ -179,24 +202,49 @@ export class ServerSession {
     this.#reader = new ControlLineReader(connection.readable, settings.maxLineLength);
     this.#writer = connection.writable.getWriter();
     this.protection = settings.implicitTls ? "P" : "C";
-    this.#decoder = new TextDecoder(settings.encoding === "latin1" ? "latin1" : "utf-8");
-    this.data = new DataChannel({
+  }
+
+  /** The data connection setup. */
+  get data(): DataChannel {
+    if (this.#data) return this.#data;
+    const { host } = this;
+    const peer = this.connection.remoteAddress;
+    return this.#data = new DataChannel({
       adapter: host.socketAdapter,
-      peer: connection.remoteAddress,
-      checkPeerAddress: settings.checkDataPeerAddress,
+      peer,
+      checkPeerAddress: this.settings.checkDataPeerAddress,
       onForeignConnection: (from) =>
         host.events.emit("error", {
           sessionId: this.id,
           error: new FtpError(
-            `Refused data connection from ${from.hostname}:${from.port} (control peer is ${connection.remoteAddress.hostname})`,
+            `Refused data connection from ${from.hostname}:${from.port} (control peer is ${peer.hostname})`,
           ),
         }),
     });
-    this.connectionThrottle = {
-      read: new Throttle(settings.readSpeedLimitPerConnection),
-      write: new Throttle(settings.writeSpeedLimitPerConnection),
-    };
-    this.#done = new Promise((r) => this.#resolveDone = r);
+  }
+
+  /** Speed limits of this session (server per-connection limits). */
+  get connectionThrottle(): StreamThrottle {
+    return this.#connectionThrottle ??= StreamThrottle.fromLimits(
+      this.settings.readSpeedLimitPerConnection,
+      this.settings.writeSpeedLimitPerConnection,
+    );
+  }
+
+  /** Speed limits of this session set by the user's per-connection limits (`null` before login). */
+  get userConnectionThrottle(): StreamThrottle | null {
+    if (this.#userConnectionThrottle === undefined) {
+      const user = this.requireUser();
+      this.#userConnectionThrottle = StreamThrottle.fromLimits(
+        user.readSpeedLimitPerConnection,
+        user.writeSpeedLimitPerConnection,
+      );
+    }
+    return this.#userConnectionThrottle;
+  }
+
+  set userConnectionThrottle(value: StreamThrottle | null) {
+    this.#userConnectionThrottle = value;
   }
 
   /** Server settings. */
@@ -222,18 +270,37 @@ export class ServerSession {
 
   /** Resolves when the session has ended. */
   get done(): Promise<void> {
+    if (!this.#done) {
+      this.#done = this.#resolveDone === undefined
+        ? Promise.resolve()
+        : new Promise((r) => this.#resolveDone = r);
+    }
     return this.#done;
   }
 
-  /** Send a reply (one line, or several lines as a multi-line reply). */
+  /**
+   * Send a reply (one line, or several lines as a multi-line reply).
+   * @throws {FtpTimeoutError} when the client takes no reply bytes for
+   *   `socketTimeout`; the control connection is closed then.
+   */
   async reply(code: number, text: string | readonly string[]): Promise<void> {
-    if (this.#closed) return;
-    const bytes = this.encode(formatReply(code, text));
-    await waitFor(
-      this.#writer.write(bytes),
-      { timeoutMs: this.settings.socketTimeout ?? undefined },
-      "reply",
-    );
+    if (this.#closed || this.#hungUp) return;
+    const written = this.#writer.write(this.encode(formatReply(code, text)));
+    this.#lastWrite = written;
+    const limit = this.settings.socketTimeout;
+    if (!limit || limit <= 0) return await written;
+    const now = Date.now();
+    if (this.#writes++ === 0) this.#writeSince = now;
+    this.#arm(this.#writeSince + limit);
+    try {
+      await written;
+    } catch (err) {
+      if (this.#writeExpired) throw new FtpTimeoutError("reply", limit, { cause: err });
+      throw err;
+    } finally {
+      this.#writes--;
+      this.#writeSince = Date.now();
+    }
   }
 
   /** Encode text in the session's encoding. */
@@ -318,10 +385,7 @@ export class ServerSession {
     this.pendingUser = null;
     this.pathIO = this.host.pathIOFor(user);
     this.cwd = user.homePath;
-    this.userConnectionThrottle = {
-      read: new Throttle(user.readSpeedLimitPerConnection),
-      write: new Throttle(user.writeSpeedLimitPerConnection),
-    };
+    this.#userConnectionThrottle = undefined;
     this.failedLogins = 0;
     this.host.events.emit("login", { sessionId: this.id, user, login: this.loginName });
     await this.reply(230, "Login successful");
@@ -334,7 +398,7 @@ export class ServerSession {
     this.#userSlot = null;
     this.user = null;
     this.pathIO = null;
-    this.userConnectionThrottle = null;
+    this.#userConnectionThrottle = null;
     this.cwd = "/";
     if (user) {
       this.host.userManager.notifyLogout(user);
@@ -485,10 +549,27 @@ export class ServerSession {
     await this.hangUp();
   }
 
-  /** Flush the replies sent so far, then close the control connection. */
+  /**
+   * Close the control connection once the replies sent so far are written
+   * (and the client took them, at most 2 s). No reply goes out afterwards.
+   */
   async hangUp(): Promise<void> {
     this.#closing = true;
-    await waitFor(this.#writer.close(), { timeoutMs: 2000 }, "control close").catch(() => {});
+    if (this.#hungUp) return;
+    this.#hungUp = true;
+    this.#closeSince = Date.now();
+    this.#arm(this.#closeSince + CLOSE_TIMEOUT_MS);
+    if (this.connection.tls) {
+      // TLS: end with close_notify, as clients expect.
+      await this.#writer.close().catch(() => {});
+    } else if (this.#lastWrite) {
+      // A written reply is in the kernel's hands (the Connection contract), so
+      // closing at once still sends it, then FIN: no separate half-close.
+      await this.#lastWrite.catch(() => {});
+    }
+    // Closing is not urgent: let the event loop first answer the clients
+    // whose commands are already waiting (a crowd sending QUIT at once).
+    await new Promise((resolve) => setTimeout(resolve, 0));
     this.close();
   }
 
@@ -496,30 +577,83 @@ export class ServerSession {
   close(): void {
     this.#closing = true;
     this.#transfer?.controller.abort(new AbortedError("Session closed"));
-    this.data.reset();
+    this.#data?.reset();
     this.connection.close();
+  }
+
+  /** Arm the session's timer to fire at `at` (ms since the epoch) unless it fires earlier. */
+  #arm(at: number): void {
+    if (at >= this.#timerAt || this.#closed) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#onTimer(), Math.max(1, at - Date.now()));
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    if (this.#closed) return;
+    const now = Date.now();
+    let next = Infinity;
+    const idle = this.settings.idleTimeout;
+    if (idle && idle > 0 && this.#lineSince >= 0) {
+      if (this.#transfer) {
+        // No idle timeout while a transfer runs: start counting again.
+        if (now >= this.#lineSince + idle) this.#lineSince = now;
+        next = this.#lineSince + idle;
+      } else if (now >= this.#lineSince + idle) {
+        // #nextLine sees the flag when the cancelled read returns, and says 421.
+        this.#idleExpired = true;
+        this.#reader.cancel().catch(() => {});
+      } else {
+        next = this.#lineSince + idle;
+      }
+    }
+    const limit = this.settings.socketTimeout;
+    if (limit && limit > 0 && this.#writes > 0) {
+      if (now >= this.#writeSince + limit) {
+        this.#writeExpired = true;
+        this.close(); // the pending writes fail; reply() reports the timeout
+      } else {
+        next = Math.min(next, this.#writeSince + limit);
+      }
+    }
+    if (this.#closeSince >= 0) {
+      if (now >= this.#closeSince + CLOSE_TIMEOUT_MS) this.close();
+      else next = Math.min(next, this.#closeSince + CLOSE_TIMEOUT_MS);
+    }
+    if (next < Infinity) this.#arm(next);
   }
 
   async #nextLine(): Promise<string | null> {
     const idle = this.settings.idleTimeout;
-    while (true) {
-      try {
-        const bytes = await this.#reader.readLine({ timeoutMs: idle ?? undefined });
-        return bytes === null ? null : this.#decoder.decode(bytes);
-      } catch (err) {
-        if (err instanceof FtpTimeoutError) {
-          if (this.#transfer) continue;
-          await this.reply(421, "Idle timeout, closing control connection").catch(() => {});
-          return null;
-        }
-        if (err instanceof LineTooLongError) {
-          await this.reply(500, "Command line too long").catch(() => {});
-          throw err;
-        }
-        if (this.#closing) return null;
+    if (idle && idle > 0) {
+      // The limit covers the whole line: a client dripping one byte at a time
+      // (slow loris) does not restart it.
+      this.#lineSince = Date.now();
+      this.#arm(this.#lineSince + idle);
+    }
+    try {
+      const bytes = await this.#reader.readLine();
+      if (this.#idleExpired) return await this.#idleTimeout();
+      if (bytes === null) return null;
+      return (this.settings.encoding === "latin1" ? LATIN1 : UTF8_DECODER).decode(bytes);
+    } catch (err) {
+      if (this.#idleExpired) return await this.#idleTimeout();
+      if (err instanceof LineTooLongError) {
+        await this.reply(500, "Command line too long").catch(() => {});
         throw err;
       }
+      if (this.#closing) return null;
+      throw err;
+    } finally {
+      this.#lineSince = -1;
     }
+  }
+
+  async #idleTimeout(): Promise<null> {
+    await this.reply(421, "Idle timeout, closing control connection").catch(() => {});
+    return null;
   }
 
   async #dispatch(line: string): Promise<void> {
@@ -568,20 +702,27 @@ export class ServerSession {
       this.#transfer.controller.abort(new AbortedError("Control connection closed"));
       await this.#transfer.done.catch(() => {});
     }
-    this.#closed = true;
     this.endLogin();
-    this.data.reset();
-    await waitFor(this.#writer.close(), { timeoutMs: 2000 }, "control close").catch(() => {});
-    this.connection.close();
+    this.#data?.reset();
+    await this.hangUp();
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.host.events.emit("disconnect", {
       sessionId: this.id,
       remoteAddress: this.connection.remoteAddress,
     });
-    this.#resolveDone();
+    if (this.#resolveDone) this.#resolveDone();
+    this.#resolveDone = undefined;
   }
 }
 
 const UTF8 = new TextEncoder();
+// Decoding whole lines keeps no state, so every session shares these.
+const UTF8_DECODER = new TextDecoder();
+const LATIN1 = new TextDecoder("latin1");
+/** How long closing may wait for the client to take the last replies. */
+const CLOSE_TIMEOUT_MS = 2000;
 const TRANSFER_COMMANDS = new Set(["RETR", "STOR", "APPE", "STOU"]);
 
 /** The reply for an error thrown by a command handler. */
