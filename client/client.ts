@@ -43,7 +43,6 @@ import { type FtpReply, replyText } from "./parse_reply.ts";
 import { type ProgressCallback, ProgressReporter } from "./progress.ts";
 import { FtpDownloadStream, FtpUploadStream } from "./transfer.ts";
 import { LineSplitter } from "./_line_splitter.ts";
-import { WriteBehind } from "./_write_behind.ts";
 import { parseFtpUrl } from "./url.ts";
 
 /** Options of a {@linkcode Client} (aioftp's, in camelCase). */
@@ -985,20 +984,17 @@ export class Client implements AsyncDisposable {
       maxLineBytes: this.#options.maxReplyLineLength ?? 64 * 1024,
       maxTotalBytes: this.#options.maxListingBytes ?? 16 * 1024 * 1024,
     });
-    const reader = stream.readable.getReader();
     try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        for (const line of splitter.push(value)) onLine(line);
-      }
+      // The splitter copies what it keeps, so the chunks may be reused buffers.
+      await stream.writeTo((chunk) => {
+        for (const line of splitter.push(chunk)) onLine(line);
+        return Promise.resolve();
+      });
       for (const line of splitter.end()) onLine(line);
     } catch (err) {
-      await reader.cancel(err).catch(() => {});
       await stream.abort();
       throw err;
     }
-    reader.releaseLock();
     await stream.finish();
   }
 
@@ -1032,20 +1028,28 @@ export class Client implements AsyncDisposable {
         try {
           const writer = upload.writable.getWriter();
           const blockSize = options.blockSize ?? DEFAULT_UPLOAD_BLOCK_SIZE;
-          // The next block is read while the last one is sent; a failed send
-          // shows in `ready` or `close()`. A short read that reaches the size
-          // seen by stat is the end: no extra read to learn it (small files).
+          // Two buffers take turns: the next block is read into one while the
+          // other is being sent, and a buffer is reused once its write has
+          // resolved (the connection holds no reference to it then). A short
+          // read that reaches the size seen by stat is the end: no extra read
+          // to learn it (small files).
+          const buffers: (Uint8Array | undefined)[] = [undefined, undefined];
+          const sending: (Promise<void> | undefined)[] = [undefined, undefined];
           let position = offset;
-          while (true) {
-            await writer.ready;
+          for (let slot = 0;; slot ^= 1) {
+            await sending[slot];
             // One byte more than expected, so that the end shows as a short read.
             const left = size - position;
-            const buffer = new Uint8Array(left >= 0 && left < blockSize ? left + 1 : blockSize);
-            const n = await this.#pathOp(handle.read(buffer), "read", options);
+            const want = left >= 0 && left < blockSize ? left + 1 : blockSize;
+            let buffer = buffers[slot];
+            if (!buffer || buffer.byteLength < want) buffer = buffers[slot] = new Uint8Array(want);
+            const target = buffer.byteLength === want ? buffer : buffer.subarray(0, want);
+            const n = await this.#pathOp(handle.read(target), "read", options);
             if (n === null) break;
-            writer.write(buffer.subarray(0, n)).catch(() => {});
+            const sent = sending[slot] = writer.write(buffer.subarray(0, n));
+            sent.catch(() => {}); // awaited before the buffer is reused, or seen by close()
             position += n;
-            if (n < buffer.byteLength && position >= size) break;
+            if (n < want && position >= size) break;
           }
           await writer.close();
           await upload.finish();
@@ -1112,7 +1116,8 @@ export class Client implements AsyncDisposable {
   /**
    * Write a download to a local file (from `offset`), creating missing parent
    * directories. The file is written while the next chunks arrive
-   * ({@linkcode WriteBehind}); the download is aborted if anything fails.
+   * ({@linkcode FtpDownloadStream.writeTo}); the download is aborted if
+   * anything fails.
    */
   async #saveDownload(
     io: PathIO,
@@ -1130,15 +1135,12 @@ export class Client implements AsyncDisposable {
     }
     let committed = false;
     try {
-      const behind = new WriteBehind((data) => this.#pathOp(handle.write(data), "write", options));
       try {
-        for await (const chunk of download.readable as unknown as AsyncIterable<Uint8Array>) {
-          await behind.push(chunk);
-        }
-        await behind.finish();
+        // Reused buffers where the connection allows; the file is written
+        // while the next chunk arrives.
+        await download.writeTo((data) => this.#pathOp(handle.write(data), "write", options));
         await download.finish();
       } catch (err) {
-        await behind.finish().catch(() => {});
         await download.abort();
         throw err;
       }

@@ -11,6 +11,7 @@ import type { Connection } from "../streams/connection.ts";
 import {
   ConnectionClosedError,
   FtpError,
+  FtpTimeoutError,
   ProtocolError,
   StatusCodeError,
 } from "../streams/errors.ts";
@@ -19,6 +20,7 @@ import type { ControlConnection } from "./control.ts";
 import { asTlsReuseError, type DataConnectionSettings } from "./data_connection.ts";
 import type { FtpReply } from "./parse_reply.ts";
 import type { ProgressReporter } from "./progress.ts";
+import { WriteBehind } from "./_write_behind.ts";
 
 /** What a transfer stream is built from (created by the `Client`). */
 export interface TransferSetup {
@@ -47,7 +49,18 @@ class TransferCore {
   /** Reads and discards what is left of a download (see {@linkcode TransferCore.abort}). */
   drain?: () => Promise<void>;
   #settled: Promise<FtpReply | void> | null = null;
+  /** Whether data waits have a limit at all (a signal or a socket timeout). */
+  #guarded: boolean;
+  /** Why data waits fail from now on (signal aborted, timed out), once known. */
+  #interruption: unknown = null;
+  /** Rejects the data wait in progress (see {@linkcode TransferCore.waitData}). */
+  #rejectWait: ((err: unknown) => void) | null = null;
+  /** When the data wait in progress began (`0`: none), and what it waits for. */
+  #waitingSince = 0;
+  #waitingFor = "";
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
   #onAbort = () => {
+    this.#interrupt(abortReason(this.setup.signal!, this.#waitingFor || "transfer"));
     this.abort().catch(() => {});
   };
 
@@ -55,6 +68,8 @@ class TransferCore {
     this.setup = setup;
     this.control = setup.settings.control;
     setup.signal?.addEventListener("abort", this.#onAbort, { once: true });
+    this.#guarded = setup.signal !== undefined ||
+      (this.timeoutMs > 0 && Number.isFinite(this.timeoutMs));
   }
 
   get settled(): boolean {
@@ -69,6 +84,66 @@ class TransferCore {
   wait<T>(promise: Promise<T>, what: string): Promise<T> {
     return waitFor(promise, { signal: this.setup.signal, timeoutMs: this.timeoutMs }, what);
   }
+
+  /**
+   * {@linkcode TransferCore.wait} for the per-chunk reads and writes: the
+   * same limits, but one race against a promise made once per transfer and
+   * one timer that is re-armed only when it fires, instead of a timer and an
+   * abort listener per chunk (they cost more than the chunk on Bun).
+   */
+  waitData<T>(promise: Promise<T>, what: string): Promise<T> {
+    if (!this.#guarded) return promise;
+    // A second wait at the same time (rare: a drain) takes the general path.
+    if (this.#rejectWait) return this.wait(promise, what);
+    if (this.#interruption === null && this.setup.signal?.aborted) {
+      this.#interruption = abortReason(this.setup.signal, what);
+    }
+    if (this.#interruption !== null) {
+      promise.catch(() => {}); // nobody else will look at it: no unhandled rejection
+      return Promise.reject(this.#interruption);
+    }
+    this.#waitingSince = Date.now();
+    this.#waitingFor = what;
+    if (this.#watchdog === undefined && this.timeoutMs > 0 && Number.isFinite(this.timeoutMs)) {
+      this.#watchdog = setTimeout(this.#watch, this.timeoutMs);
+    }
+    // Not Promise.race with a promise that lives as long as the transfer:
+    // each race would leave a reaction on it that keeps its chunk alive.
+    return new Promise<T>((resolve, reject) => {
+      this.#rejectWait = reject;
+      // A wait that was interrupted may settle later: it must not end the next one.
+      promise.then((value) => {
+        if (this.#rejectWait === reject) this.#waitDone();
+        resolve(value);
+      }, (err) => {
+        if (this.#rejectWait === reject) this.#waitDone();
+        reject(err);
+      });
+    });
+  }
+
+  #waitDone(): void {
+    this.#waitingSince = 0;
+    this.#rejectWait = null;
+  }
+
+  /** Data waits fail with `err` from now on, the one in progress at once. */
+  #interrupt(err: unknown): void {
+    this.#interruption ??= err;
+    const reject = this.#rejectWait;
+    this.#waitDone();
+    reject?.(err);
+  }
+
+  /** Fires at the earliest moment the wait in progress can have timed out. */
+  #watch = () => {
+    this.#watchdog = undefined;
+    if (this.#settled || this.#waitingSince === 0) return; // the next wait re-arms it
+    const waited = Date.now() - this.#waitingSince;
+    if (waited >= this.timeoutMs) {
+      this.#interrupt(new FtpTimeoutError(this.#waitingFor, this.timeoutMs));
+    } else this.#watchdog = setTimeout(this.#watch, this.timeoutMs - waited);
+  };
 
   /** Read the final reply (after the data side is done) and end the turn. */
   complete(): Promise<FtpReply> {
@@ -175,6 +250,8 @@ class TransferCore {
   }
 
   #end(): void {
+    clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
     this.setup.signal?.removeEventListener("abort", this.#onAbort);
     this.setup.progress.finish();
     this.setup.release();
@@ -197,11 +274,11 @@ class TransferCore {
  * ```
  */
 export class FtpDownloadStream implements AsyncDisposable {
-  /** The file's bytes; backpressure reaches the server through TCP. */
-  readonly readable: ReadableStream<Uint8Array>;
   #core: TransferCore;
   #ended = false;
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #source: DataReader;
+  #readable: ReadableStream<Uint8Array> | null = null;
+  #writingTo = false;
 
   /**
    * Wrap an opened download (the `Client` does this in `downloadStream`).
@@ -210,30 +287,39 @@ export class FtpDownloadStream implements AsyncDisposable {
    */
   constructor(setup: TransferSetup) {
     const core = this.#core = new TransferCore(setup);
-    const reader = this.#reader = setup.conn.readable.getReader();
+    const source = this.#source = new DataReader(setup.conn.readable);
     core.drain = async () => {
       if (this.#ended) return;
-      while (!(await core.wait(reader.read(), "draining an aborted download")).done);
+      while ((await core.wait(source.read(), "draining an aborted download")) !== null);
       this.#ended = true;
       await core.wait(setup.conn.closeWrite(), "closing the data connection");
     };
-    this.readable = new ReadableStream<Uint8Array>({
+  }
+
+  /**
+   * The file's bytes; backpressure reaches the server through TCP. Made on
+   * first use (it reads ahead from then on); not available after
+   * {@linkcode FtpDownloadStream.writeTo}.
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    this.#readable ??= this.#writingTo
+      ? new ReadableStream({
+        start: (controller) => controller.error(new FtpError("The download is read by writeTo()")),
+      })
+      : this.#makeReadable();
+    return this.#readable;
+  }
+
+  #makeReadable(): ReadableStream<Uint8Array> {
+    const core = this.#core;
+    return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         try {
-          const { done, value } = await core.wait(reader.read(), "reading data");
-          if (done) {
-            this.#ended = true;
-            controller.close();
-            // Answer the server's TLS close_notify: vsftpd sends its final
-            // reply only after the data connection is shut down both ways.
-            setup.conn.closeWrite().catch(() => {});
-            return;
-          }
-          if (setup.throttle) await setup.throttle.consume(value.byteLength, setup.signal);
-          setup.progress.add(value.byteLength);
-          controller.enqueue(value);
+          const chunk = await this.#next();
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
         } catch (err) {
-          if (setup.signal?.aborted) {
+          if (core.setup.signal?.aborted) {
             controller.error(err);
             await core.abort();
           } else controller.error(await core.failData(err));
@@ -249,6 +335,72 @@ export class FtpDownloadStream implements AsyncDisposable {
   }
 
   /**
+   * Hand the data to `write` instead of reading
+   * {@linkcode FtpDownloadStream.readable} (use one or the other):
+   * one call at a time, in order, the next chunk being read from the network
+   * while the last one is written. A chunk is valid only until its `write`
+   * resolves; its buffer is then reused, so a 1 GiB download into a file
+   * needs two buffers, not a thousand. Call `finish()` afterwards. A failed
+   * `write` aborts the transfer (ABOR) and is thrown.
+   *
+   * @example
+   * ```ts
+   * import { Client } from "@ftpkit/ftp";
+   * await using client = await Client.context("ftp://127.0.0.1:2121/");
+   * const download = await client.downloadStream("/big.iso");
+   * let bytes = 0;
+   * await download.writeTo(async (chunk) => {
+   *   bytes += chunk.byteLength; // copy it to keep it
+   * });
+   * await download.finish();
+   * ```
+   */
+  async writeTo(write: (data: Uint8Array) => Promise<void>): Promise<void> {
+    if (this.#readable || this.#writingTo) {
+      throw new FtpError("The download is read already (readable or writeTo)");
+    }
+    this.#writingTo = true;
+    let reading = true;
+    try {
+      if (this.#source.byob) {
+        const buffers = [new Uint8Array(MIN_BUFFER), new Uint8Array(MIN_BUFFER)];
+        let writing: Promise<void> | null = null;
+        for (let slot = 0;; slot ^= 1) {
+          const chunk = await this.#next(buffers[slot]);
+          reading = false;
+          if (writing) await writing;
+          if (chunk === null) break;
+          // A full read asks for a larger buffer (up to 1 MiB): fewer reads and writes.
+          const full = chunk.byteLength === chunk.buffer.byteLength;
+          buffers[slot] = full && chunk.byteLength < MAX_BUFFER
+            ? new Uint8Array(chunk.byteLength * 2)
+            : new Uint8Array(chunk.buffer);
+          writing = write(chunk);
+          writing.catch(() => {}); // awaited above, or superseded by a read error
+          reading = true;
+        }
+      } else {
+        // Fresh chunks (a socket's 64 KiB on Node): joined into fewer writes.
+        const behind = new WriteBehind(write);
+        try {
+          for (let chunk = await this.#next(); chunk !== null; chunk = await this.#next()) {
+            reading = false;
+            await behind.push(chunk);
+            reading = true;
+          }
+          reading = false;
+        } finally {
+          await behind.finish();
+        }
+      }
+    } catch (err) {
+      if (reading) throw await this.#failed(err);
+      await this.#core.abort();
+      throw err;
+    }
+  }
+
+  /**
    * Read what is left of the data (discarding it), then the server's final
    * reply, and end the transfer.
    * @throws {StatusCodeError} when the server reports a failed transfer.
@@ -256,11 +408,12 @@ export class FtpDownloadStream implements AsyncDisposable {
   async finish(): Promise<FtpReply> {
     if (!this.#ended && !this.#core.settled) {
       try {
-        if (!this.readable.locked) await this.readable.pipeTo(new WritableStream());
-        else {
-          while (!(await this.#core.wait(this.#reader.read(), "reading data")).done);
+        if (this.#readable && !this.#readable.locked) {
+          await this.#readable.pipeTo(new WritableStream());
+        } else {
+          while ((await this.#core.waitData(this.#source.read(), "reading data")) !== null);
+          this.#ended = true;
         }
-        this.#ended = true;
       } catch (err) {
         throw await this.#core.failData(err);
       }
@@ -276,6 +429,82 @@ export class FtpDownloadStream implements AsyncDisposable {
   /** Abort unless finished. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this.#core.settled) await this.abort();
+  }
+
+  /**
+   * The next chunk (into `buffer` when given and the connection reads into
+   * buffers), counted and throttled; `null` at the end.
+   */
+  async #next(buffer?: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer> | null> {
+    const setup = this.#core.setup;
+    const value = await this.#core.waitData(this.#source.read(buffer), "reading data");
+    if (value === null) {
+      this.#ended = true;
+      // Answer the server's TLS close_notify: vsftpd sends its final
+      // reply only after the data connection is shut down both ways.
+      setup.conn.closeWrite().catch(() => {});
+      return null;
+    }
+    if (setup.throttle) await setup.throttle.consume(value.byteLength, setup.signal);
+    setup.progress.add(value.byteLength);
+    return value;
+  }
+
+  /** A failed read: with the signal aborted, ABOR; otherwise the session is given up. */
+  async #failed(err: unknown): Promise<unknown> {
+    if (this.#core.setup.signal?.aborted) {
+      await this.#core.abort();
+      return err;
+    }
+    return await this.#core.failData(err);
+  }
+}
+
+/** Smallest and largest buffer of the reads into reused buffers. */
+const MIN_BUFFER = 64 * 1024;
+const MAX_BUFFER = 1024 * 1024;
+
+/**
+ * Reads a data connection: straight into the caller's buffers when its
+ * readable is a byte stream (Deno), else the chunks it makes (Node, Bun).
+ * Chunks returned without a buffer given are new and stay the caller's.
+ */
+class DataReader {
+  readonly byob: boolean;
+  #byob?: ReadableStreamBYOBReader;
+  #default?: ReadableStreamDefaultReader<Uint8Array>;
+  /** Reused by buffer-less reads on a byte stream; they return copies. */
+  #scratch: Uint8Array<ArrayBuffer> | null = null;
+
+  constructor(readable: ReadableStream<Uint8Array>) {
+    try {
+      this.#byob = readable.getReader({ mode: "byob" });
+    } catch {
+      this.#default = readable.getReader();
+    }
+    this.byob = this.#byob !== undefined;
+  }
+
+  /**
+   * The next chunk, or `null` at the end. With `buffer` on a byte stream the
+   * chunk is a view of it (the buffer itself is handed over and must not be
+   * used again; use the chunk's).
+   */
+  async read(buffer?: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer> | null> {
+    if (this.#default) {
+      const { done, value } = await this.#default.read();
+      return done ? null : value as Uint8Array<ArrayBuffer>;
+    }
+    if (buffer) {
+      const { done, value } = await this.#byob!.read(buffer);
+      return done || !value ? null : value;
+    }
+    // Chunks handed to the user must stay theirs: read into one buffer and
+    // copy out exactly what arrived (instead of a new, mostly empty, 1 MiB buffer per read).
+    const { done, value } = await this.#byob!.read(this.#scratch ?? new Uint8Array(MAX_BUFFER));
+    if (done || !value) return null;
+    this.#scratch = new Uint8Array(value.buffer);
+    return value.slice();
   }
 }
 

@@ -116,6 +116,51 @@ describe("client local files (ftpkit server in memory)", () => {
     await client.download("/mem-remote.txt", "copies/mem.txt", { writeInto: true });
     assert.equal(await io.isFile("/copies/mem.txt"), true);
   });
+
+  test("files of several MiB survive the reused transfer buffers, both ways", {
+    timeout: 30_000,
+  }, async () => {
+    // Local reads that never wait (memory) outrun the socket: a buffer reused
+    // before its write resolved would be overwritten while queued.
+    const io = new MemoryPathIO();
+    await using client = await connect({ pathIO: () => io });
+    // Bytes that differ from block to block, so a buffer reused too early shows.
+    const data = new Uint8Array(5 * 1024 * 1024 + 12345);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 16)) & 0xff;
+    const handle = await io.open("/big.bin", "write");
+    await handle.write(data);
+    await handle.close();
+    await client.upload("/big.bin", "/big.bin", { writeInto: true, blockSize: 64 * 1024 });
+    await client.download("/big.bin", "/big-copy.bin", { writeInto: true });
+    const copy = await io.open("/big-copy.bin", "read");
+    const back = new Uint8Array(data.byteLength + 1);
+    let read = 0;
+    for (let n = await copy.read(back); n !== null; n = await copy.read(back.subarray(read))) {
+      read += n;
+      if (read === back.byteLength) break;
+    }
+    await copy.close();
+    assert.deepEqual(back.subarray(0, read), data);
+
+    // writeTo: each chunk is the caller's only until its write resolves.
+    const download = await client.downloadStream("/big.bin");
+    const parts: Uint8Array[] = [];
+    await download.writeTo(async (chunk) => {
+      parts.push(chunk.slice());
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let the next read land meanwhile
+    });
+    // One way of reading per download.
+    await assert.rejects(download.readable.getReader().read(), /read by writeTo/);
+    await assert.rejects(download.writeTo(() => Promise.resolve()), /read already/);
+    await download.finish();
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let at = 0;
+    for (const part of parts) {
+      joined.set(part, at);
+      at += part.byteLength;
+    }
+    assert.deepEqual(joined, data);
+  });
 });
 
 describe("WriteBehind", () => {
