@@ -13,7 +13,7 @@ export const MAX_READ_AHEAD = 3;
 
 /** Where a transfer gets its buffers and gives them back (see {@linkcode TransferBudget.loan}). */
 export interface BufferLender {
-  /** A buffer of exactly `size` bytes (contents undefined). */
+  /** A buffer of at least `size` bytes (contents undefined); use `subarray(0, size)`. */
   take(size: number): Uint8Array<ArrayBuffer>;
   /** Give back a buffer from `take`, once nothing refers to it any more. */
   give(buffer: Uint8Array<ArrayBuffer>): void;
@@ -98,14 +98,15 @@ export class TransferBudget {
 
   /**
    * The chunk size a transfer should use now: its share of the memory (about
-   * two chunks per transfer), no more than what is not lent out, between
-   * {@linkcode MIN_TRANSFER_CHUNK} and `maxChunk` (a multiple of 4 KiB unless
-   * `maxChunk` is smaller).
+   * two chunks per transfer), no more than what is not lent out, rounded
+   * down to a power of two, between {@linkcode MIN_TRANSFER_CHUNK} and
+   * `maxChunk`.
    */
   chunkSize(): number {
     const share = this.memory / (2 * Math.max(1, this.#active));
     const free = this.memory - this.#lent;
-    const size = Math.floor(Math.min(share, free) / 4096) * 4096;
+    // Powers of two: few distinct sizes, so buffers given back fit later takes.
+    const size = 2 ** Math.floor(Math.log2(Math.max(1, Math.min(share, free))));
     return Math.min(this.maxChunk, Math.max(MIN_TRANSFER_CHUNK, size));
   }
 
@@ -123,8 +124,8 @@ export class TransferBudget {
   }
 
   /**
-   * Lend buffers to one transfer: `take` hands out a kept buffer of the size
-   * asked when there is one, else a new one; `give` takes it back, kept for a
+   * Lend buffers to one transfer: `take` hands out a buffer of the size
+   * asked rounded up to a power of two, a kept one when there is one; `give` takes it back, kept for a
    * later `take` of its size while kept and lent bytes fit the memory, else
    * left to the garbage collector. Close the loan when the transfer ends.
    */
@@ -133,8 +134,9 @@ export class TransferBudget {
     let closed = false;
     return {
       take: (size) => {
-        out += size;
-        return this.#take(size);
+        const buffer = this.#take(size);
+        out += buffer.byteLength;
+        return buffer;
       },
       give: (buffer) => {
         if (closed) return;
@@ -150,7 +152,9 @@ export class TransferBudget {
     };
   }
 
-  #take(size: number): Uint8Array<ArrayBuffer> {
+  #take(asked: number): Uint8Array<ArrayBuffer> {
+    // Rounded up to a power of two (from 4 KiB): a kept buffer fits many sizes.
+    const size = 2 ** Math.ceil(Math.log2(Math.max(4096, asked)));
     const buffer = this.#pool.get(size)?.pop();
     this.#lent += size;
     if (buffer) {

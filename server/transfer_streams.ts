@@ -129,18 +129,19 @@ export async function pumpFileToStream(
   const read = async (): Promise<Uint8Array | null> => {
     if (ended) return null;
     const size = chunkFor(options.chunkSize(), throttles, expected + 1);
-    const buffer = lender.take(size);
+    const lent = lender.take(size);
+    const buffer = lent.byteLength === size ? lent : lent.subarray(0, size);
     let n: number | null;
     try {
       n = await handle.read(buffer);
     } catch (err) {
       ended = true;
-      lender.give(buffer);
+      lender.give(lent);
       throw err;
     }
     if (n === null) {
       ended = true;
-      lender.give(buffer);
+      lender.give(lent);
       return null;
     }
     expected -= n;

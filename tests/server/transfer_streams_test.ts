@@ -381,12 +381,12 @@ describe("transfer pumps", () => {
     for (const end of ends) end();
   });
 
-  test("budget: one transfer gets blockSize, many share the memory, never below 16 KiB", () => {
+  test("budget: one transfer gets blockSize, many share the memory in powers of two, never below 16 KiB", () => {
     const budget = new TransferBudget(16 * 1024 * 1024, 1024 * 1024);
     assert.equal(budget.chunkSize(), 1024 * 1024);
     const ends = Array.from({ length: 20 }, () => budget.begin());
     assert.equal(budget.active, 20);
-    assert.equal(budget.chunkSize(), 16 * 1024 * 1024 / 40 - (16 * 1024 * 1024 / 40) % 4096);
+    assert.equal(budget.chunkSize(), 256 * 1024); // 16 MiB / 40, down to a power of two
     ends.push(...Array.from({ length: 1000 }, () => budget.begin()));
     assert.equal(budget.chunkSize(), 16 * 1024);
     for (const end of ends) {
@@ -430,6 +430,8 @@ describe("transfer pumps", () => {
     const a = loan.take(65536);
     loan.give(a);
     assert.equal(loan.take(65536), a, "the buffer given back is lent again");
+    loan.give(a);
+    assert.equal(loan.take(50_000), a, "sizes round up to a power of two, so it fits other sizes");
     const others = [loan.take(65536), loan.take(65536), loan.take(65536)];
     assert.equal(budget.lent, 4 * 65536);
     const extra = loan.take(65536); // over the memory: lent, never kept
