@@ -137,7 +137,7 @@ export interface StreamTransferOptions extends OperationOptions {
 export interface FileTransferOptions extends OperationOptions {
   /** `true`: the destination is the target itself; `false` (default): a directory to put it in. */
   writeInto?: boolean;
-  /** Local read size of uploads in bytes (default 256 KiB). */
+  /** Local read size of uploads in bytes (default 1 MiB). */
   blockSize?: number;
   /** Continue a partial transfer: skip the bytes already at the destination. */
   resume?: boolean;
@@ -1205,8 +1205,12 @@ export class Client implements AsyncDisposable {
   }
 }
 
-/** Default local read size of uploads: large enough that each block costs little. */
-const DEFAULT_UPLOAD_BLOCK_SIZE = 256 * 1024;
+/**
+ * Default local read size of uploads. File reads cost mostly their latency:
+ * 1 MiB uploaded 1.2-1.4x faster than 256 KiB on Deno and Node (same on Bun),
+ * and with two reused buffers the memory is 2 MiB however large the file.
+ */
+const DEFAULT_UPLOAD_BLOCK_SIZE = 1024 * 1024;
 
 /** The local disk, with `/` as the root: local paths are absolute paths. */
 function defaultLocalPathIO(): PathIO {
