@@ -18,6 +18,16 @@ const ABOR_CR = [0x41, 0x42, 0x4f, 0x52, CR]; // "ABOR\r"
  * its client is quiet.
  */
 const READ_SIZE = 1024;
+const EMPTY = new Uint8Array(0);
+
+/** Options of {@linkcode ControlLineReader}. */
+export interface ControlLineReaderOptions {
+  /**
+   * Bytes per read when `stream` is a byte stream (default 1024); `0` reads
+   * the chunks the stream allocates, and skips checking whether it is one.
+   */
+  readSize?: number;
+}
 
 /**
  * Splits the control stream into command lines, never buffering more than
@@ -33,16 +43,29 @@ const READ_SIZE = 1024;
 export class ControlLineReader {
   readonly #reader: BufferedReader;
   readonly #maxLineLength: number;
-  #pending: Uint8Array = new Uint8Array(0);
+  #pending: Uint8Array = EMPTY;
 
   /**
    * Wrap the control connection's readable.
    * @param stream The control connection's readable (locked until `release`).
    * @param maxLineLength Longest accepted line in bytes.
+   * @param options Read size.
    */
-  constructor(stream: ReadableStream<Uint8Array>, maxLineLength: number) {
-    this.#reader = new BufferedReader(stream, { maxLineLength, readSize: READ_SIZE });
+  constructor(
+    stream: ReadableStream<Uint8Array>,
+    maxLineLength: number,
+    options: ControlLineReaderOptions = {},
+  ) {
+    this.#reader = new BufferedReader(stream, {
+      maxLineLength,
+      readSize: options.readSize ?? READ_SIZE,
+    });
     this.#maxLineLength = maxLineLength;
+  }
+
+  /** Whether the stream is read into buffers of our own (it is a byte stream). */
+  get ownBuffers(): boolean {
+    return this.#reader.ownBuffers;
   }
 
   /** Bytes received after the last complete line. */
@@ -61,19 +84,19 @@ export class ControlLineReader {
     const { timeoutMs } = options;
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? Date.now() + timeoutMs : null;
     while (true) {
-      const lf = this.#pending.indexOf(LF);
+      const pending = this.#pending;
+      const lf = pending.indexOf(LF);
       if (lf >= 0) {
-        const end = lf > 0 && this.#pending[lf - 1] === CR ? lf - 1 : lf;
-        const line = this.#pending.slice(0, end);
-        this.#pending = this.#pending.subarray(lf + 1);
+        const end = lf > 0 && pending[lf - 1] === CR ? lf - 1 : lf;
+        this.#pending = lf + 1 === pending.byteLength ? EMPTY : pending.subarray(lf + 1);
         if (end > this.#maxLineLength) throw new LineTooLongError(this.#maxLineLength);
-        return stripTelnet(line);
+        return stripTelnet(pending.slice(0, end));
       }
       // Python's ftplib sends "ABOR\r\n" as TCP urgent data; the kernel moves
       // the last byte (LF) out of band, so "ABOR\r" is all that arrives.
       if (endsWithUrgentAbort(this.#pending)) {
         const line = this.#pending.slice(0, this.#pending.byteLength - 1);
-        this.#pending = new Uint8Array(0);
+        this.#pending = EMPTY;
         return stripTelnet(line);
       }
       if (this.#pending.byteLength > this.#maxLineLength + 1) {
@@ -86,8 +109,13 @@ export class ControlLineReader {
       if (chunk === null) {
         if (this.#pending.byteLength === 0) return null;
         const rest = this.#pending;
-        this.#pending = new Uint8Array(0);
+        this.#pending = EMPTY;
         return stripTelnet(rest);
+      }
+      // The reader hands out views it never writes to again: keep one as is.
+      if (this.#pending.byteLength === 0) {
+        this.#pending = chunk;
+        continue;
       }
       const joined = new Uint8Array(this.#pending.byteLength + chunk.byteLength);
       joined.set(this.#pending, 0);
@@ -102,7 +130,7 @@ export class ControlLineReader {
     const out = new Uint8Array(this.#pending.byteLength + rest.byteLength);
     out.set(this.#pending, 0);
     out.set(rest, this.#pending.byteLength);
-    this.#pending = new Uint8Array(0);
+    this.#pending = EMPTY;
     return out;
   }
 

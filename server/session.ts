@@ -199,7 +199,7 @@ export class ServerSession {
     this.host = host;
     this.connection = connection;
     const settings = host.settings;
-    this.#reader = new ControlLineReader(connection.readable, settings.maxLineLength);
+    this.#reader = controlReader(connection, settings.maxLineLength);
     this.#writer = connection.writable.getWriter();
     this.protection = settings.implicitTls ? "P" : "C";
   }
@@ -288,14 +288,12 @@ export class ServerSession {
     const written = this.#writer.write(this.encode(formatReply(code, text)));
     this.#lastWrite = written;
     const limit = this.settings.socketTimeout;
-    if (!limit || limit <= 0) return await written;
-    const now = Date.now();
-    if (this.#writes++ === 0) this.#writeSince = now;
-    this.#arm(this.#writeSince + limit);
+    if (this.#writes++ === 0) this.#writeSince = Date.now();
+    if (limit && limit > 0) this.#arm(this.#writeSince + limit);
     try {
       await written;
     } catch (err) {
-      if (this.#writeExpired) throw new FtpTimeoutError("reply", limit, { cause: err });
+      if (this.#writeExpired) throw new FtpTimeoutError("reply", limit ?? 0, { cause: err });
       throw err;
     } finally {
       this.#writes--;
@@ -514,7 +512,7 @@ export class ServerSession {
       return;
     }
     this.connection = secure;
-    this.#reader = new ControlLineReader(secure.readable, this.settings.maxLineLength);
+    this.#reader = controlReader(secure, this.settings.maxLineLength);
     this.#writer = secure.writable.getWriter();
   }
 
@@ -557,19 +555,22 @@ export class ServerSession {
     this.#closing = true;
     if (this.#hungUp) return;
     this.#hungUp = true;
-    this.#closeSince = Date.now();
-    this.#arm(this.#closeSince + CLOSE_TIMEOUT_MS);
-    if (this.connection.tls) {
+    const tls = this.connection.tls !== null;
+    if (tls || this.#writes > 0) {
+      this.#closeSince = Date.now();
+      this.#arm(this.#closeSince + CLOSE_TIMEOUT_MS);
+    }
+    if (tls) {
       // TLS: end with close_notify, as clients expect.
       await this.#writer.close().catch(() => {});
-    } else if (this.#lastWrite) {
+    } else if (this.#writes > 0) {
       // A written reply is in the kernel's hands (the Connection contract), so
       // closing at once still sends it, then FIN: no separate half-close.
-      await this.#lastWrite.catch(() => {});
+      await this.#lastWrite!.catch(() => {});
     }
     // Closing is not urgent: let the event loop first answer the clients
     // whose commands are already waiting (a crowd sending QUIT at once).
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise<void>((resolve) => afterWaitingWork(resolve));
     this.close();
   }
 
@@ -721,8 +722,41 @@ const UTF8 = new TextEncoder();
 // Decoding whole lines keeps no state, so every session shares these.
 const UTF8_DECODER = new TextDecoder();
 const LATIN1 = new TextDecoder("latin1");
+/**
+ * Connection classes whose readable is no byte stream. Finding out takes a
+ * failed `getReader({ mode: "byob" })`, and Node builds that error's message
+ * with `util.inspect` of the stream (about 40 µs per connection): once per
+ * class is enough.
+ */
+const defaultStreamClasses = new WeakSet<object>();
+
+function controlReader(connection: Connection, maxLineLength: number): ControlLineReader {
+  const kind = connection.constructor;
+  const known = defaultStreamClasses.has(kind);
+  const reader = new ControlLineReader(connection.readable, maxLineLength, {
+    readSize: known ? 0 : undefined,
+  });
+  if (!known && !reader.ownBuffers) defaultStreamClasses.add(kind);
+  return reader;
+}
+
 /** How long closing may wait for the client to take the last replies. */
 const CLOSE_TIMEOUT_MS = 2000;
+
+// Closes deferred to the next timer turn share one timer: a crowd that sends
+// QUIT at once would otherwise create one per session.
+let deferred: Array<() => void> = [];
+
+function afterWaitingWork(run: () => void): void {
+  deferred.push(run);
+  if (deferred.length === 1) setTimeout(runDeferred, 0);
+}
+
+function runDeferred(): void {
+  const due = deferred;
+  deferred = [];
+  for (const run of due) run();
+}
 const TRANSFER_COMMANDS = new Set(["RETR", "STOR", "APPE", "STOU"]);
 
 /** The reply for an error thrown by a command handler. */

@@ -75,6 +75,11 @@ export class BufferedReader {
     return this.#buffer.byteLength;
   }
 
+  /** Whether reads go into buffers of our own (`readSize` was set and the stream is a byte stream). */
+  get ownBuffers(): boolean {
+    return this.#readSize > 0;
+  }
+
   /** Whether the stream has ended and the buffer is empty. */
   get ended(): boolean {
     return this.#done && this.#buffer.byteLength === 0;

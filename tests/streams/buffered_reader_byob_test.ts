@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { BufferedReader } from "../../streams/buffered_reader.ts";
+import { ControlLineReader } from "../../server/control_reader.ts";
 import { streamOf } from "../_helpers.ts";
 
 const enc = new TextEncoder();
@@ -52,6 +53,7 @@ describe("BufferedReader with readSize", () => {
     assert.equal(dec.decode((await reader.readLine())!), "PASS b");
     assert.equal(dec.decode((await reader.readLine())!), "QUIT");
     assert.equal(await reader.readLine(), null);
+    assert.equal(reader.ownBuffers, true);
     assert.ok(asked.length >= 3, `only ${asked.length} reads for 2.5 KiB`);
     assert.ok(asked.every((n) => n === 1024), `views asked: ${asked.join(", ")}`);
   });
@@ -67,6 +69,7 @@ describe("BufferedReader with readSize", () => {
 
   test("readSize on a stream that is not a byte stream falls back to chunks", async () => {
     const reader = new BufferedReader(streamOf("NOOP\r", "\nQUIT\r\n"), { readSize: 4 });
+    assert.equal(reader.ownBuffers, false);
     assert.equal(dec.decode((await reader.readLine())!), "NOOP");
     assert.equal(dec.decode((await reader.readUpTo(100))!), "QUIT\r\n");
     assert.equal(await reader.readUpTo(100), null);
@@ -78,5 +81,19 @@ describe("BufferedReader with readSize", () => {
     assert.equal(dec.decode((await reader.readLine())!), "AUTH TLS");
     assert.equal(dec.decode(reader.release()), "extra");
     assert.equal(stream.locked, false);
+  });
+
+  test("ControlLineReader: 1 KiB reads by default, chunks with readSize 0", async () => {
+    const asked: number[] = [];
+    const own = new ControlLineReader(byteStream("USER a\r\nPASS b\r\n", asked), 4096);
+    assert.equal(own.ownBuffers, true);
+    assert.equal(dec.decode((await own.readLine())!), "USER a");
+    assert.equal(dec.decode((await own.readLine())!), "PASS b");
+    assert.deepEqual(asked, [1024]);
+    const chunks = new ControlLineReader(byteStream("QUIT\r\n", asked), 4096, { readSize: 0 });
+    assert.equal(chunks.ownBuffers, false);
+    assert.equal(dec.decode((await chunks.readLine())!), "QUIT");
+    assert.equal(await chunks.readLine(), null);
+    assert.deepEqual(asked, [1024]);
   });
 });
