@@ -1020,7 +1020,8 @@ export class Client implements AsyncDisposable {
         options,
       );
       try {
-        const canRest = (await this.features(options)).has("REST");
+        // FEAT matters only to a resumed upload: no turn on the connection for it otherwise.
+        const canRest = offset === 0 || (await this.features(options)).has("REST");
         const streamOptions = { ...options, total: size };
         const upload = offset > 0 && !canRest
           ? await this.appendStream(remotePath, streamOptions)

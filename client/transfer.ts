@@ -287,7 +287,7 @@ export class FtpDownloadStream implements AsyncDisposable {
    */
   constructor(setup: TransferSetup) {
     const core = this.#core = new TransferCore(setup);
-    const source = this.#source = new DataReader(setup.conn.readable);
+    const source = this.#source = new DataReader(setup.conn);
     core.drain = async () => {
       if (this.#ended) return;
       while ((await core.wait(source.read(), "draining an aborted download")) !== null);
@@ -363,9 +363,14 @@ export class FtpDownloadStream implements AsyncDisposable {
     let reading = true;
     try {
       if (this.#source.byob) {
-        const buffers = [new Uint8Array(MIN_BUFFER), new Uint8Array(MIN_BUFFER)];
+        // A file announced as small (`150 ... (16384 bytes)`) gets buffers its size, plus
+        // the byte that lets the end show; the second buffer only when needed.
+        const total = this.#core.setup.progress.total;
+        const first = total !== undefined && total < MIN_BUFFER ? total + 1 : MIN_BUFFER;
+        const buffers = [new Uint8Array(first), new Uint8Array(0)];
         let writing: Promise<void> | null = null;
         for (let slot = 0;; slot ^= 1) {
+          if (buffers[slot].byteLength === 0) buffers[slot] = new Uint8Array(first);
           const chunk = await this.#next(buffers[slot]);
           reading = false;
           if (writing) await writing;
@@ -373,7 +378,7 @@ export class FtpDownloadStream implements AsyncDisposable {
           // A full read asks for a larger buffer (up to 1 MiB): fewer reads and writes.
           const full = chunk.byteLength === chunk.buffer.byteLength;
           buffers[slot] = full && chunk.byteLength < MAX_BUFFER
-            ? new Uint8Array(chunk.byteLength * 2)
+            ? new Uint8Array(Math.min(chunk.byteLength * 2, MAX_BUFFER))
             : new Uint8Array(chunk.buffer);
           writing = write(chunk);
           writing.catch(() => {}); // awaited above, or superseded by a read error
@@ -465,6 +470,12 @@ const MIN_BUFFER = 64 * 1024;
 const MAX_BUFFER = 1024 * 1024;
 
 /**
+ * Connection classes whose readable is not a byte stream: asking them for a
+ * BYOB reader again would only build and throw a TypeError per transfer.
+ */
+const plainReadables = new WeakSet<object>();
+
+/**
  * Reads a data connection: straight into the caller's buffers when its
  * readable is a byte stream (Deno), else the chunks it makes (Node, Bun).
  * Chunks returned without a buffer given are new and stay the caller's.
@@ -476,12 +487,16 @@ class DataReader {
   /** Reused by buffer-less reads on a byte stream; they return copies. */
   #scratch: Uint8Array<ArrayBuffer> | null = null;
 
-  constructor(readable: ReadableStream<Uint8Array>) {
-    try {
-      this.#byob = readable.getReader({ mode: "byob" });
-    } catch {
-      this.#default = readable.getReader();
+  constructor(conn: Connection) {
+    const kind = conn.constructor;
+    if (!plainReadables.has(kind)) {
+      try {
+        this.#byob = conn.readable.getReader({ mode: "byob" });
+      } catch {
+        plainReadables.add(kind);
+      }
     }
+    this.#default = this.#byob ? undefined : conn.readable.getReader();
     this.byob = this.#byob !== undefined;
   }
 
