@@ -99,7 +99,7 @@ export class BufferedReader {
         if (end > 0 && this.#buffer[end - 1] === CR) end--;
         if (end > this.#maxLineLength) throw new LineTooLongError(this.#maxLineLength);
         const line = this.#buffer.slice(0, end);
-        this.#buffer = this.#buffer.subarray(index + 1);
+        this.#consume(index + 1);
         return line;
       }
       // +1 leaves room for the CR of a CRLF split across chunks.
@@ -129,7 +129,7 @@ export class BufferedReader {
       }
     }
     const out = this.#buffer.slice(0, n);
-    this.#buffer = this.#buffer.subarray(n);
+    this.#consume(n);
     return out;
   }
 
@@ -137,11 +137,17 @@ export class BufferedReader {
    * Between 1 and `max` bytes, as soon as any are available, or `null` at the
    * end of the stream.
    */
-  async readUpTo(max: number, options: ReadOptions = {}): Promise<Uint8Array | null> {
-    if (this.#buffer.byteLength === 0 && !(await this.#fill(options))) return null;
+  readUpTo(max: number, options: ReadOptions = {}): Promise<Uint8Array | null> {
+    // Not an async function: a reader waiting here (an idle control
+    // connection) then holds no suspended frame of its own.
+    if (this.#buffer.byteLength > 0) return Promise.resolve(this.#take(max));
+    return this.#fill(options).then((filled) => filled ? this.#take(max) : null);
+  }
+
+  #take(max: number): Uint8Array {
     const n = Math.min(max, this.#buffer.byteLength);
     const out = this.#buffer.subarray(0, n);
-    this.#buffer = this.#buffer.subarray(n);
+    this.#consume(n);
     return out;
   }
 
@@ -164,12 +170,22 @@ export class BufferedReader {
     await this.#reader.cancel(reason).catch(() => {});
   }
 
-  async #fill(options: ReadOptions): Promise<boolean> {
-    if (this.#done) return false;
+  /** Drop `n` bytes from the front; an emptied buffer lets go of its memory. */
+  #consume(n: number): void {
+    this.#buffer = n >= this.#buffer.byteLength ? EMPTY : this.#buffer.subarray(n);
+  }
+
+  /** Read one more chunk into the buffer; `false` at the end of the stream. */
+  #fill(options: ReadOptions): Promise<boolean> {
+    if (this.#done) return Promise.resolve(false);
     this.#pending ??= this.#readSize > 0
       ? (this.#reader as ReadableStreamBYOBReader).read(new Uint8Array(this.#readSize))
       : (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
-    const result = await waitFor(this.#pending, options, "read");
+    // A timeout leaves the read pending: the next fill takes its result.
+    return waitFor(this.#pending, options, "read").then((result) => this.#append(result));
+  }
+
+  #append(result: ReadableStreamReadResult<Uint8Array>): boolean {
     this.#pending = null;
     if (result.done) {
       this.#done = true;
