@@ -163,8 +163,10 @@ export class ServerSession {
   #transfer: RunningTransfer | null = null;
   #closing = false;
   #closed = false;
-  /** The control connection was closed after its last reply was written. */
+  /** Set once hanging up started: no reply goes out afterwards. */
   #hungUp = false;
+  /** The hang-up in progress: later callers wait for the same one. */
+  #hangingUp: Promise<void> | null = null;
   #userSlot: User | null = null;
   #done: Promise<void> | null = null;
   /** Settles `done`; `undefined` once the session has ended. */
@@ -551,10 +553,13 @@ export class ServerSession {
    * Close the control connection once the replies sent so far are written
    * (and the client took them, at most 2 s). No reply goes out afterwards.
    */
-  async hangUp(): Promise<void> {
+  hangUp(): Promise<void> {
     this.#closing = true;
-    if (this.#hungUp) return;
     this.#hungUp = true;
+    return this.#hangingUp ??= this.#hangUp();
+  }
+
+  async #hangUp(): Promise<void> {
     const tls = this.connection.tls !== null;
     if (tls || this.#writes > 0) {
       this.#closeSince = Date.now();
