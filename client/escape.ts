@@ -50,5 +50,5 @@ export function encodePathForWire(path: string): string {
  * ```
  */
 export function decodePathFromWire(path: string): string {
-  return path.replaceAll("\0", "\n");
+  return path.includes("\0") ? path.replaceAll("\0", "\n") : path;
 }

@@ -53,6 +53,10 @@ const MONTHS: Record<string, number> = {
   nov: 10,
   dec: 11,
 };
+// As `ls` prints them, so that the usual line needs no lower-cased copy.
+for (const [name, month] of Object.entries(MONTHS)) {
+  MONTHS[name[0].toUpperCase() + name.slice(1)] = month;
+}
 
 const UNIX_LINE = new RegExp(
   "^([-bcdlps])([-rwxsStT]{9})[.+@]?\\s+" + // type, permissions, ACL/xattr marker
@@ -82,7 +86,7 @@ export function parseUnixListLine(line: string, now: Date = new Date()): RemoteF
   const m = UNIX_LINE.exec(line);
   if (!m) return null;
   const [, kind, perms, links, owner, group, size, mon, day, timeOrYear, rest] = m;
-  const month = MONTHS[mon.toLowerCase()];
+  const month = MONTHS[mon] ?? MONTHS[mon.toLowerCase()];
   if (month === undefined) return null;
   const type: FileType = kind === "d"
     ? "dir"
@@ -275,6 +279,9 @@ export function parseListLine(line: string, now: Date = new Date()): RemoteFileI
 
 /** Whether a LIST line is a summary or blank line that carries no entry. */
 export function isListNoiseLine(line: string): boolean {
+  // Entry lines start with a visible ASCII character other than t: no trimmed copy for them.
+  const code = line.charCodeAt(0);
+  if (code > 0x20 && code < 0x7f && (code | 0x20) !== 0x74) return false;
   const text = line.trim();
   if (text === "") return true;
   const first = text.charCodeAt(0) | 0x20; // lower case

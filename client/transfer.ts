@@ -468,6 +468,8 @@ export class FtpDownloadStream implements AsyncDisposable {
 /** Smallest and largest buffer of the reads into reused buffers. */
 const MIN_BUFFER = 64 * 1024;
 const MAX_BUFFER = 1024 * 1024;
+/** Largest chunk the readable of a download on a byte-stream connection hands out. */
+const USER_CHUNK = 256 * 1024;
 
 /**
  * Connection classes whose readable is not a byte stream: asking them for a
@@ -515,8 +517,10 @@ class DataReader {
       return done || !value ? null : value;
     }
     // Chunks handed to the user must stay theirs: read into one buffer and
-    // copy out exactly what arrived (instead of a new, mostly empty, 1 MiB buffer per read).
-    const { done, value } = await this.#byob!.read(this.#scratch ?? new Uint8Array(MAX_BUFFER));
+    // copy out exactly what arrived (instead of a new, mostly empty, 1 MiB
+    // buffer per read). 256 KiB was 1.1x faster than 1 MiB and than 64 KiB
+    // (which held less memory) on Deno at 256 MB, within the noise.
+    const { done, value } = await this.#byob!.read(this.#scratch ?? new Uint8Array(USER_CHUNK));
     if (done || !value) return null;
     this.#scratch = new Uint8Array(value.buffer);
     return value.slice();

@@ -24,6 +24,7 @@ import {
   UnsafeArgumentError,
 } from "../../client/mod.ts";
 import { checkArgument } from "../../client/escape.ts";
+import { isListNoiseLine } from "../../client/parse_list.ts";
 import { ProtocolError } from "../../streams/errors.ts";
 
 const NOW = new Date(Date.UTC(2026, 10, 21, 13, 0));
@@ -222,6 +223,20 @@ describe("LIST line parsers", () => {
     assert.equal(parseListLine("total 12", NOW), null);
     assert.equal(parseListLine("this is not a listing", NOW), null);
     assert.equal(parseListLine("-rw-r--r-- 1 a b 1 Foo 31 23:00 x", NOW), null);
+  });
+
+  test("summary and blank lines are noise, entries of any format are not", () => {
+    for (const line of ["total 12", "Total 3", "\ttotal 4", "  total 0", "", " ", "\t", "\u00a0"]) {
+      assert.equal(isListNoiseLine(line), true, JSON.stringify(line));
+    }
+    const entries = [
+      "-rw-r--r--    1 0        0               0 Nov 21 15:30 f_00000",
+      "drwxr-xr-x 2 ftp ftp 4096 Jan  5  2024 total",
+      "10-27-15  03:46PM       <DIR>          pub",
+      "type=file;size=1; total 2",
+      "totally 5",
+    ];
+    for (const line of entries) assert.equal(isListNoiseLine(line), false, line);
   });
 });
 
