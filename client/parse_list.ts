@@ -85,7 +85,14 @@ const UNIX_LINE = new RegExp(
 export function parseUnixListLine(line: string, now: Date = new Date()): RemoteFileInfo | null {
   const m = UNIX_LINE.exec(line);
   if (!m) return null;
-  const [, kind, perms, links, owner, group, size, mon, day, timeOrYear, rest] = m;
+  // Indexing, not destructuring: a listing parses thousands of lines before
+  // the code is optimized, and array destructuring is slow until then.
+  const kind = m[1];
+  const perms = m[2];
+  const links = m[3];
+  const size = m[6];
+  const mon = m[7];
+  const rest = m[10];
   const month = MONTHS[mon] ?? MONTHS[mon.toLowerCase()];
   if (month === undefined) return null;
   const type: FileType = kind === "d"
@@ -108,10 +115,10 @@ export function parseUnixListLine(line: string, now: Date = new Date()): RemoteF
     name,
     type,
     size: Number(size),
-    modifiedAt: unixDate(month, Number(day), timeOrYear, now),
+    modifiedAt: unixDate(month, m[8], m[9], now),
     mode: cachedUnixMode(perms),
-    owner,
-    group,
+    owner: m[4],
+    group: m[5],
     links: links === undefined ? undefined : Number(links),
     linkTarget,
     facts: {},
@@ -120,17 +127,34 @@ export function parseUnixListLine(line: string, now: Date = new Date()): RemoteF
 
 const DAY_MS = 24 * 3600 * 1000;
 
-function unixDate(month: number, day: number, timeOrYear: string, now: Date): Date {
+/** The last date computed: neighbouring lines of a listing often share it. */
+let lastDate = { month: -1, day: "", timeOrYear: "", now: 0, ms: 0 };
+
+function unixDate(month: number, day: string, timeOrYear: string, now: Date): Date {
+  const last = lastDate;
+  const nowMs = now.getTime();
+  if (
+    last.month === month && last.day === day && last.timeOrYear === timeOrYear &&
+    last.now === nowMs
+  ) {
+    return new Date(last.ms);
+  }
+  const ms = unixDateMs(month, Number(day), timeOrYear, now);
+  lastDate = { month, day, timeOrYear, now: nowMs, ms };
+  return new Date(ms);
+}
+
+function unixDateMs(month: number, day: number, timeOrYear: string, now: Date): number {
   const colon = timeOrYear.indexOf(":");
-  if (colon < 0) return new Date(Date.UTC(Number(timeOrYear), month, day));
+  if (colon < 0) return Date.UTC(Number(timeOrYear), month, day);
   const h = Number(timeOrYear.slice(0, colon));
   const min = Number(timeOrYear.slice(colon + 1));
   const year = now.getUTCFullYear();
   const ms = Date.UTC(year, month, day, h, min);
   // `ls` shows a time instead of a year for the last six months, so a date
   // ahead of now (beyond clock skew) belongs to the previous year.
-  if (ms > now.getTime() + DAY_MS) return new Date(Date.UTC(year - 1, month, day, h, min));
-  return new Date(ms);
+  if (ms > now.getTime() + DAY_MS) return Date.UTC(year - 1, month, day, h, min);
+  return ms;
 }
 
 /** Listings repeat a handful of permission strings: each is parsed once. */
