@@ -521,7 +521,11 @@ class DataReader {
     // buffer per read). At 256 MB on Deno, 64 KiB copies grew the process by
     // 36-38 MB instead of 77-97 (1 MiB fresh buffers, 256 KiB copies), at
     // the speed of fresh 1 MiB buffers (256 KiB copies were ~5 % faster).
-    const { done, value } = await this.#byob!.read(this.#scratch ?? new Uint8Array(USER_CHUNK));
+    // Taken while in use: a read at the same time (finish() while the
+    // readable's pull is pending) gets a buffer of its own.
+    const scratch = this.#scratch ?? new Uint8Array(USER_CHUNK);
+    this.#scratch = null;
+    const { done, value } = await this.#byob!.read(scratch);
     if (done || !value) return null;
     this.#scratch = new Uint8Array(value.buffer);
     return value.slice();
@@ -562,7 +566,7 @@ export class FtpUploadStream implements AsyncDisposable {
         if (core.settled) throw new ConnectionClosedError("Upload already ended");
         try {
           if (setup.throttle) await setup.throttle.consume(chunk.byteLength, setup.signal);
-          await core.wait(writer.write(chunk), "writing data");
+          await core.waitData(writer.write(chunk), "writing data");
           setup.progress.add(chunk.byteLength);
         } catch (err) {
           if (setup.signal?.aborted) {

@@ -160,6 +160,14 @@ describe("client local files (ftpkit server in memory)", () => {
       at += part.byteLength;
     }
     assert.deepEqual(joined, data);
+
+    // finish() after reading part of a locked readable reads the rest itself,
+    // while the readable may still be reading ahead.
+    const partly = await client.downloadStream("/big.bin");
+    const reader = partly.readable.getReader();
+    assert.ok(!(await reader.read()).done);
+    assert.match((await partly.finish()).code.value, /^2/);
+    assert.equal(await client.size("/big.bin"), data.byteLength); // the session is fine
   });
 });
 
