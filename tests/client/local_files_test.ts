@@ -168,6 +168,20 @@ describe("client local files (ftpkit server in memory)", () => {
     assert.ok(!(await reader.read()).done);
     assert.match((await partly.finish()).code.value, /^2/);
     assert.equal(await client.size("/big.bin"), data.byteLength); // the session is fine
+
+    // A failing writer aborts the transfer (ABOR); its error is what writeTo throws.
+    const refused = await client.downloadStream("/big.bin");
+    const full = new Error("disk full");
+    let calls = 0;
+    await assert.rejects(
+      refused.writeTo(() => {
+        calls++;
+        return Promise.reject(full);
+      }),
+      (err) => err === full,
+    );
+    assert.equal(calls, 1);
+    assert.equal(await client.size("/big.bin"), data.byteLength);
   });
 });
 
