@@ -29,9 +29,19 @@ await reportClientJob(async () => {
   };
   switch (args.action) {
     case "download": {
+      // Into a sink, as basic-ftp's `downloadTo(writable)`: `writeTo` is ftpkit's
+      // API for that (reused buffers); `--download-via readable` measures the
+      // generic `for await` over the web stream instead.
       const stream = await client.downloadStream(args.remote);
       let bytes = 0;
-      for await (const chunk of stream.readable) bytes += chunk.byteLength;
+      if (args["download-via"] === "readable") {
+        for await (const chunk of stream.readable) bytes += chunk.byteLength;
+      } else {
+        await stream.writeTo((chunk) => {
+          bytes += chunk.byteLength;
+          return Promise.resolve();
+        });
+      }
       await stream.finish();
       return { bytes, done };
     }
