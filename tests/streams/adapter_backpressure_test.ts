@@ -35,6 +35,15 @@ for (const adapter of adaptersUnderTest()) {
       );
     }
 
+    /** A client connection to a test server, TLS when `secure`. */
+    function connectTo(port: number, secure: boolean): Promise<Connection> {
+      return adapter.connect({
+        hostname: "127.0.0.1",
+        port,
+        tls: secure ? { caCerts: [CA_PEM], serverName: "localhost" } : undefined,
+      });
+    }
+
     /**
      * One small buffer, rewritten with the next pattern as soon as each write
      * resolves, while the peer reads late: an adapter that still held the
@@ -59,11 +68,7 @@ for (const adapter of adaptersUnderTest()) {
         return { at, wrong };
       });
       stops.push(server.stop);
-      const conn = await adapter.connect({
-        hostname: "127.0.0.1",
-        port: server.port,
-        tls: secure ? { caCerts: [CA_PEM], serverName: "localhost" } : undefined,
-      });
+      const conn = await connectTo(server.port, secure);
       const writer = conn.writable.getWriter();
       const buffer = new Uint8Array(size);
       try {
@@ -99,11 +104,7 @@ for (const adapter of adaptersUnderTest()) {
         return readBytes;
       });
       stops.push(server.stop);
-      const conn = await adapter.connect({
-        hostname: "127.0.0.1",
-        port: server.port,
-        tls: secure ? { caCerts: [CA_PEM], serverName: "localhost" } : undefined,
-      });
+      const conn = await connectTo(server.port, secure);
       const writer = conn.writable.getWriter();
       const chunk = new Uint8Array(CHUNK).fill(0x5a);
       let accepted = 0;
