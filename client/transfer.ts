@@ -7,6 +7,7 @@
  */
 
 import { abortReason, waitFor } from "../streams/buffered_reader.ts";
+import { byobReaderOf } from "../streams/byob.ts";
 import type { Connection } from "../streams/connection.ts";
 import {
   ConnectionClosedError,
@@ -472,12 +473,6 @@ const MAX_BUFFER = 1024 * 1024;
 const USER_CHUNK = 64 * 1024;
 
 /**
- * Connection classes whose readable is not a byte stream: asking them for a
- * BYOB reader again would only build and throw a TypeError per transfer.
- */
-const plainReadables = new WeakSet<object>();
-
-/**
  * Reads a data connection: straight into the caller's buffers when its
  * readable is a byte stream (Deno), else the chunks it makes (Node, Bun).
  * Chunks returned without a buffer given are new and stay the caller's.
@@ -490,14 +485,7 @@ class DataReader {
   #scratch: Uint8Array<ArrayBuffer> | null = null;
 
   constructor(conn: Connection) {
-    const kind = conn.constructor;
-    if (!plainReadables.has(kind)) {
-      try {
-        this.#byob = conn.readable.getReader({ mode: "byob" });
-      } catch {
-        plainReadables.add(kind);
-      }
-    }
+    this.#byob = byobReaderOf(conn.readable, conn) ?? undefined;
     this.#default = this.#byob ? undefined : conn.readable.getReader();
     this.byob = this.#byob !== undefined;
   }

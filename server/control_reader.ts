@@ -27,6 +27,11 @@ export interface ControlLineReaderOptions {
    * the chunks the stream allocates, and skips checking whether it is one.
    */
   readSize?: number;
+  /**
+   * The connection `stream` belongs to: a connection class found once to
+   * offer no byte stream is not asked again (see `byobReaderOf`).
+   */
+  owner?: object;
 }
 
 /**
@@ -59,6 +64,7 @@ export class ControlLineReader {
     this.#reader = new BufferedReader(stream, {
       maxLineLength,
       readSize: options.readSize ?? READ_SIZE,
+      owner: options.owner,
     });
     this.#maxLineLength = maxLineLength;
   }

@@ -727,22 +727,8 @@ const UTF8 = new TextEncoder();
 // Decoding whole lines keeps no state, so every session shares these.
 const UTF8_DECODER = new TextDecoder();
 const LATIN1 = new TextDecoder("latin1");
-/**
- * Connection classes whose readable is no byte stream. Finding out takes a
- * failed `getReader({ mode: "byob" })`, and Node builds that error's message
- * with `util.inspect` of the stream (about 40 µs per connection): once per
- * class is enough.
- */
-const defaultStreamClasses = new WeakSet<object>();
-
 function controlReader(connection: Connection, maxLineLength: number): ControlLineReader {
-  const kind = connection.constructor;
-  const known = defaultStreamClasses.has(kind);
-  const reader = new ControlLineReader(connection.readable, maxLineLength, {
-    readSize: known ? 0 : undefined,
-  });
-  if (!known && !reader.ownBuffers) defaultStreamClasses.add(kind);
-  return reader;
+  return new ControlLineReader(connection.readable, maxLineLength, { owner: connection });
 }
 
 /** How long closing may wait for the client to take the last replies. */

@@ -9,6 +9,7 @@
 import type { FileHandle } from "../pathio/path_io.ts";
 import { abortReason } from "../streams/buffered_reader.ts";
 import { FtpTimeoutError } from "../streams/errors.ts";
+import { byobReaderOf } from "../streams/byob.ts";
 import type { Throttle } from "../streams/throttle.ts";
 import type { BufferLender } from "./transfer_budget.ts";
 
@@ -320,10 +321,7 @@ interface BufferFiller {
  * split across fills).
  */
 function bufferFiller(source: ReadableStream<Uint8Array>): BufferFiller {
-  let byob: ReadableStreamBYOBReader | null = null;
-  try {
-    byob = source.getReader({ mode: "byob" });
-  } catch { /* not a byte stream */ }
+  const byob = byobReaderOf(source);
   if (byob) {
     const reader = byob;
     return {

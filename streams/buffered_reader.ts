@@ -12,6 +12,7 @@ import {
   FtpTimeoutError,
   LineTooLongError,
 } from "./errors.ts";
+import { byobReaderOf } from "./byob.ts";
 
 /** Per-call options of {@linkcode BufferedReader} reads. */
 export interface ReadOptions {
@@ -32,6 +33,11 @@ export interface BufferedReaderOptions {
    * each read fills no more; other streams are read as usual.
    */
   readSize?: number;
+  /**
+   * The connection `stream` belongs to: a connection class found once to
+   * offer no byte stream is not asked again (see {@linkcode byobReaderOf}).
+   */
+  owner?: object;
 }
 
 const LF = 0x0a;
@@ -65,8 +71,10 @@ export class BufferedReader {
    * @param options Limits.
    */
   constructor(stream: ReadableStream<Uint8Array>, options: BufferedReaderOptions = {}) {
-    this.#reader = byobReader(stream, options.readSize) ?? stream.getReader();
-    if (this.#reader instanceof ReadableStreamBYOBReader) this.#readSize = options.readSize!;
+    const { readSize, owner } = options;
+    const byob = readSize && readSize > 0 ? byobReaderOf(stream, owner) : null;
+    this.#reader = byob ?? stream.getReader();
+    if (byob) this.#readSize = readSize!;
     this.#maxLineLength = options.maxLineLength ?? 8192;
   }
 
@@ -202,19 +210,6 @@ export class BufferedReader {
       this.#buffer = joined;
     }
     return true;
-  }
-}
-
-/** A BYOB reader of `stream` when `readSize` is set and the stream is a byte stream. */
-function byobReader(
-  stream: ReadableStream<Uint8Array>,
-  readSize: number | undefined,
-): ReadableStreamBYOBReader | null {
-  if (!readSize || readSize <= 0 || typeof ReadableStreamBYOBReader !== "function") return null;
-  try {
-    return stream.getReader({ mode: "byob" });
-  } catch {
-    return null; // not a byte stream
   }
 }
 

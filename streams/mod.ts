@@ -16,6 +16,7 @@ export * from "./errors.ts";
 export * from "./code.ts";
 export * from "./connection.ts";
 export * from "./buffered_reader.ts";
+export * from "./byob.ts";
 export * from "./throttle.ts";
 export * from "./socket_adapter.ts";
 export { NodeConnection, nodeSocketAdapter } from "./adapters/node/mod.ts";

@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { BufferedReader } from "../../streams/buffered_reader.ts";
+import { byobReaderOf } from "../../streams/byob.ts";
 import { ControlLineReader } from "../../server/control_reader.ts";
 import { streamOf } from "../_helpers.ts";
 
@@ -95,5 +96,36 @@ describe("BufferedReader with readSize", () => {
     assert.equal(dec.decode((await chunks.readLine())!), "QUIT");
     assert.equal(await chunks.readLine(), null);
     assert.deepEqual(asked, [1024]);
+  });
+});
+
+describe("byobReaderOf", () => {
+  test("a byte stream gives a BYOB reader; another stream gives null and stays readable", async () => {
+    assert.notEqual(byobReaderOf(byteStream("x", [])), null);
+    const plain = streamOf("NOOP\r\n");
+    assert.equal(byobReaderOf(plain), null);
+    assert.equal(plain.locked, false);
+    const { value } = await plain.getReader().read();
+    assert.equal(dec.decode(value), "NOOP\r\n");
+  });
+
+  test("an owner class found once without byte streams is not asked again", () => {
+    class PlainConnection {}
+    let asked = 0;
+    const stream = () => {
+      const s = streamOf("x");
+      const getReader = s.getReader.bind(s) as (o?: unknown) => unknown;
+      (s as unknown as { getReader: (o?: unknown) => unknown }).getReader = (o?: unknown) => {
+        asked++;
+        return getReader(o);
+      };
+      return s;
+    };
+    assert.equal(byobReaderOf(stream(), new PlainConnection()), null);
+    assert.equal(byobReaderOf(stream(), new PlainConnection()), null);
+    assert.equal(asked, 1);
+    // Without an owner every stream is asked.
+    assert.equal(byobReaderOf(stream()), null);
+    assert.equal(asked, 2);
   });
 });
